@@ -1,0 +1,1 @@
+"""Risk forecasting with PyTorch Geometric: datasets from the graph, models, baselines, backtests."""

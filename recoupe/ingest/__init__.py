@@ -1,0 +1,1 @@
+"""Readers of logs, inventories and boundaries; validation; rejects; the ingestion pipeline."""

@@ -1,0 +1,1 @@
+"""French extraction: the spaCy pipeline, time normalisation, categories, roles, gazetteer and geocoder."""
