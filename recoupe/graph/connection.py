@@ -10,7 +10,7 @@ from typing import Any
 import neo4j
 from neo4j import exceptions as neo4j_errors
 
-from recoupe.graph import queries
+from recoupe.graph import store
 from recoupe.graph.dialect import Dialect, dialect_for
 from recoupe.ontology.errors import GraphAuthError, GraphQueryError, GraphUnavailable, InvalidInput
 
@@ -40,7 +40,10 @@ class Graph:
     @contextmanager
     def session(self, **config: Any) -> Iterator[neo4j.Session]:
         """A session on the target database; driver errors come out as Recoupe errors."""
-        with translated_errors(self.target), self.driver.session(database=self.target.database, **config) as s:
+        with (
+            translated_errors(self.target),
+            self.driver.session(database=self.target.database, **config) as s,
+        ):
             yield s
 
     def close(self) -> None:
@@ -74,7 +77,7 @@ def connect(target: Target, connection_timeout_s: float = 10.0) -> Graph:
             info = driver.get_server_info()
             graph = Graph(driver, target, dialect_for(info.agent))
             with graph.session() as session:
-                session.run(queries.PING).consume()  # also proves the database exists and may be read
+                store.ping(session)  # also proves the database exists and may be read
     except BaseException:
         driver.close()
         raise

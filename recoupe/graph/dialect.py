@@ -78,7 +78,9 @@ class Dialect:
         )
         # ArcadeDB names a constraint's backing index "Label[prop]"; report the constraint's own name.
         name = str(row.get("owningConstraint") or row.get("name"))
-        return SchemaEntry(kind, entity, str(row["labelsOrTypes"][0]), tuple(row.get("properties") or ()), name)
+        return SchemaEntry(
+            kind, entity, str(row["labelsOrTypes"][0]), tuple(row.get("properties") or ()), name
+        )
 
 
 def dialect_for(agent: str) -> Dialect:

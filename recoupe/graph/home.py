@@ -12,7 +12,7 @@ import stat
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from recoupe.ontology.errors import DataDirError
 
@@ -45,16 +45,30 @@ class DataHome:
     def __init__(self, path: Path) -> None:
         self.path = path.absolute()
 
-    graph_root = property(lambda self: self.path / "graph")
-    secrets_dir = property(lambda self: self.path / "secrets")
-    pid_file = property(lambda self: self.path / "run" / "graph.json")
-    log_file = property(lambda self: self.path / "log" / "graph-server.log")
-    marker = property(lambda self: self.path / MARKER)
+    @property
+    def graph_root(self) -> Path:
+        return self.path / "graph"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.path / "secrets"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.path / "run" / "graph.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.path / "log" / "graph-server.log"
+
+    @property
+    def marker(self) -> Path:
+        return self.path / MARKER
 
     # ------------------------------------------------------------------ state of the directory
 
     def state(self) -> State | None:
-        """None for an absent or empty directory; else the marker's state, checking the directory is Recoupe's."""
+        """None for an absent or empty directory, else the marker's state after checking it is Recoupe's."""
         if self.path.exists() and not self.path.is_dir():
             raise DataDirError(
                 f"The data directory {self.path} is a file", "set RECOUPE_HOME to a directory path"
@@ -124,7 +138,11 @@ class DataHome:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write_marker(self, state: State) -> None:
-        record = {"format": FORMAT, "state": state, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        record = {
+            "format": FORMAT,
+            "state": state,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         _atomic_write(self.marker, json.dumps(record, indent=2) + "\n")
 
     # ------------------------------------------------------------------ secrets
@@ -153,7 +171,11 @@ class DataHome:
         """Users (hashed as the server expects) and a read-only group, written before the first start."""
         users = [
             {"name": ADMIN_USER, "password": _pbkdf2(passwords[ADMIN_USER]), "databases": {"*": ["admin"]}},
-            {"name": READER_USER, "password": _pbkdf2(passwords[READER_USER]), "databases": {database: [READER_GROUP]}},
+            {
+                "name": READER_USER,
+                "password": _pbkdf2(passwords[READER_USER]),
+                "databases": {database: [READER_GROUP]},
+            },
         ]
         config = self.graph_root / "config"
         _write_private(config / "server-users.jsonl", "".join(json.dumps(u) + "\n" for u in users))
@@ -165,7 +187,11 @@ class DataHome:
                         "admin": {
                             **no_limit,
                             "access": ["updateSecurity", "updateSchema", "updateDatabaseSettings"],
-                            "types": {"*": {"access": ["createRecord", "readRecord", "updateRecord", "deleteRecord"]}},
+                            "types": {
+                                "*": {
+                                    "access": ["createRecord", "readRecord", "updateRecord", "deleteRecord"]
+                                }
+                            },
                         },
                         # Read-only for real: the server does not enforce Bolt's READ mode, permissions do.
                         READER_GROUP: {**no_limit, "access": [], "types": {"*": {"access": ["readRecord"]}}},
@@ -231,7 +257,3 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))

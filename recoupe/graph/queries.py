@@ -10,11 +10,6 @@ PING = "RETURN 1 AS ok"
 COUNT_NODES = "MATCH (n) RETURN count(n) AS count"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS count"
 SHOW_INDEXES = "SHOW INDEXES"
-SHOW_CONSTRAINTS = "SHOW CONSTRAINTS"
-LABELS = "CALL db.labels() YIELD label RETURN label ORDER BY label"
-RELATIONSHIP_TYPES = (
-    "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType ORDER BY relationshipType"
-)
 
 # ---------------------------------------------------------------- sources
 MERGE_SOURCE = """
@@ -22,6 +17,10 @@ MERGE (s:Source {id: $id})
 SET s.name = $name, s.kind = $kind, s.ingested_at = $ingested_at
 RETURN s.id AS id
 """
-SOURCES = "MATCH (s:Source) RETURN s.id AS id, s.name AS name, s.kind AS kind, s.ingested_at AS ingested_at ORDER BY s.id"
+SOURCES = """
+MATCH (s:Source)
+RETURN s.id AS id, s.name AS name, s.kind AS kind, s.ingested_at AS ingested_at
+ORDER BY s.id
+"""
 NODE_COUNTS_BY_LABEL = "MATCH (n) RETURN labels(n)[0] AS label, count(*) AS count ORDER BY label"
 RELATIONSHIP_COUNTS_BY_TYPE = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"

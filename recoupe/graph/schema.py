@@ -40,17 +40,21 @@ class SchemaReport:
 
 
 def planned_schema(ontology: Ontology) -> tuple[SchemaItem, ...]:
-    """Unique constraints on keys, lookup indexes on indexed properties, indexes on relationship properties."""
+    """Unique constraints on keys; lookup indexes on indexed node and relationship properties."""
     items: list[SchemaItem] = []
     for node in ontology.node_types.values():
         if node.key:
-            items.append(SchemaItem(f"{_snake(node.name)}_{node.key}_key", "unique", "node", node.name, node.key))
+            items.append(
+                SchemaItem(f"{_snake(node.name)}_{node.key}_key", "unique", "node", node.name, node.key)
+            )
         items.extend(
-            SchemaItem(f"{_snake(node.name)}_{prop}", "index", "node", node.name, prop) for prop in node.indexed
+            SchemaItem(f"{_snake(node.name)}_{prop}", "index", "node", node.name, prop)
+            for prop in node.indexed
         )
     for rel in ontology.rel_types.values():
         items.extend(
-            SchemaItem(f"{rel.name.lower()}_{prop}", "index", "relationship", rel.name, prop) for prop in rel.indexed
+            SchemaItem(f"{rel.name.lower()}_{prop}", "index", "relationship", rel.name, prop)
+            for prop in rel.indexed
         )
     return tuple(items)
 
@@ -63,7 +67,7 @@ def current_schema(graph: Graph) -> list[SchemaEntry]:
 
 
 def apply_schema(graph: Graph, ontology: Ontology) -> SchemaReport:
-    """Create what is missing; statements run one by one, in auto-commit (DDL is not transactional on ArcadeDB)."""
+    """Create what is missing, one auto-commit statement each (ArcadeDB's DDL is not transactional)."""
     existing = current_schema(graph)
     created, present = [], []
     for item in planned_schema(ontology):
@@ -77,7 +81,7 @@ def apply_schema(graph: Graph, ontology: Ontology) -> SchemaReport:
         else:
             statement = graph.dialect.relationship_index(item.name, item.label, item.prop)
         with graph.session() as session:
-            session.run(statement).consume()  # type: ignore[arg-type]  # built from ontology-checked names
+            session.run(statement).consume()  # built from ontology-checked names
         created.append(item.name)
     return SchemaReport(tuple(created), tuple(present))
 

@@ -96,7 +96,9 @@ class EmbeddedServer:
     def target(self, user: str = ADMIN_USER) -> Target:
         """Connection details for a running server, as the admin or as the read-only user."""
         state = self.state()
-        host, port = (state.host, state.bolt_port) if state.running else (self.settings.host, self.settings.bolt_port)
+        host, port = (
+            (state.host, state.bolt_port) if state.running else (self.settings.host, self.settings.bolt_port)
+        )
         return Target(
             url=f"bolt://{host}:{port}",
             user=user,
@@ -215,7 +217,7 @@ class EmbeddedServer:
             except RecoupeError:
                 if time.monotonic() > deadline:
                     raise ServerError(
-                        f"The graph server did not become ready within {self.settings.start_timeout_s:.0f} s",
+                        f"The graph server did not become ready within {self.settings.start_timeout_s:g} s",
                         f"see {self.home.log_file}; raise RECOUPE_GRAPH_START_TIMEOUT on a slow machine",
                     ) from None
                 time.sleep(0.2)
@@ -269,7 +271,9 @@ def runtime_paths() -> tuple[Path, Path]:
     """The bundled `java` and jar directory of the arcadedb-embedded package, without importing it."""
     spec = importlib.util.find_spec("arcadedb_embedded")
     if spec is None or not spec.submodule_search_locations:
-        raise ServerError("The package arcadedb-embedded is not installed", "run `make demo` to install Recoupe")
+        raise ServerError(
+            "The package arcadedb-embedded is not installed", "run `make demo` to install Recoupe"
+        )
     base = Path(next(iter(spec.submodule_search_locations)))
     java, jars = base / "jre" / "bin" / "java", base / "jars"
     if not os.access(java, os.X_OK) or not any(jars.glob("arcadedb-server-*.jar")):

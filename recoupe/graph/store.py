@@ -1,4 +1,4 @@
-"""Typed wrappers: exactly one per query of `recoupe.graph.queries`; other packages call these, never `session.run`."""
+"""Typed wrappers, one per query of `recoupe.graph.queries`; other packages call these, not `session.run`."""
 
 from __future__ import annotations
 
@@ -43,20 +43,8 @@ def relationship_counts_by_type(session: neo4j.Session) -> dict[str, int]:
     return {r["type"]: int(r["count"]) for r in session.run(queries.RELATIONSHIP_COUNTS_BY_TYPE)}
 
 
-def labels(session: neo4j.Session) -> list[str]:
-    return [r["label"] for r in session.run(queries.LABELS)]
-
-
-def relationship_types(session: neo4j.Session) -> list[str]:
-    return [r["relationshipType"] for r in session.run(queries.RELATIONSHIP_TYPES)]
-
-
 def show_indexes(session: neo4j.Session) -> list[dict[str, Any]]:
     return [r.data() for r in session.run(queries.SHOW_INDEXES)]
-
-
-def show_constraints(session: neo4j.Session) -> list[dict[str, Any]]:
-    return [r.data() for r in session.run(queries.SHOW_CONSTRAINTS)]
 
 
 def merge_source(session: neo4j.Session, id: str, name: str, kind: str, ingested_at: datetime) -> str:

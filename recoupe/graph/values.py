@@ -23,7 +23,9 @@ def to_graph(value: Any) -> Any:
     """A parameter value as the graph should store it (aware datetimes in UTC; naive ones refused)."""
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidInput(f"datetime {value.isoformat()} has no timezone", "give times with their timezone")
+            raise InvalidInput(
+                f"datetime {value.isoformat()} has no timezone", "give times with their timezone"
+            )
         return value.astimezone(GRAPH_ZONE)
     if isinstance(value, Mapping):
         return {k: to_graph(v) for k, v in value.items()}

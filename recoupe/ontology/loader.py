@@ -162,7 +162,9 @@ class _Reader:
             for concept in members[scheme]:
                 notation = self.g.value(concept, SKOS.notation)
                 if notation is None or not PROPERTY_NAME.match(str(notation)):
-                    raise self.fail(concept, "needs a skos:notation in snake_case (the code stored in the graph)")
+                    raise self.fail(
+                        concept, "needs a skos:notation in snake_case (the code stored in the graph)"
+                    )
                 if str(notation) in concepts:
                     raise self.fail(concept, f"notation '{notation}' is used twice in {_local(scheme)}")
                 concepts[str(notation)] = Concept(
@@ -172,8 +174,12 @@ class _Reader:
                     alt_labels_fr=tuple(
                         sorted(str(o) for o in self.g.objects(concept, SKOS.altLabel) if o.language == "fr")  # type: ignore[attr-defined]
                     ),
-                    broader=self.names(self.g.objects(concept, SKOS.broader), SKOS.Concept, concept, "broader"),
-                    related=self.names(self.g.objects(concept, SKOS.related), SKOS.Concept, concept, "related"),
+                    broader=self.names(
+                        self.g.objects(concept, SKOS.broader), SKOS.Concept, concept, "broader"
+                    ),
+                    related=self.names(
+                        self.g.objects(concept, SKOS.related), SKOS.Concept, concept, "related"
+                    ),
                 )
             if not concepts:
                 raise self.fail(scheme, "vocabulary has no concepts")
@@ -208,9 +214,13 @@ class _Reader:
             if vocabulary is not None and _local(vocabulary) not in vocabularies:
                 raise self.fail(prop, f"rcp:vocabulary {_local(vocabulary)} is not a declared concept scheme")
             node_types = self.names(self.g.objects(prop, SCHEMA.domainIncludes), OWL.Class, prop, "domain")
-            rel_types = self.names(self.g.objects(prop, RCP.propertyOf), OWL.ObjectProperty, prop, "propertyOf")
+            rel_types = self.names(
+                self.g.objects(prop, RCP.propertyOf), OWL.ObjectProperty, prop, "propertyOf"
+            )
             if not node_types and not rel_types:
-                raise self.fail(prop, "is carried by no class (schema:domainIncludes) or relationship (rcp:propertyOf)")
+                raise self.fail(
+                    prop, "is carried by no class (schema:domainIncludes) or relationship (rcp:propertyOf)"
+                )
             properties[name] = Property(
                 name=name,
                 iri=str(prop),
@@ -254,7 +264,9 @@ class _Reader:
             )
         return node_types
 
-    def rel_types(self, properties: dict[str, Property], node_types: dict[str, NodeType]) -> dict[str, RelType]:
+    def rel_types(
+        self, properties: dict[str, Property], node_types: dict[str, NodeType]
+    ) -> dict[str, RelType]:
         rel_types = {}
         for rel in self.own_subjects(OWL.ObjectProperty):
             name = _local(rel)
@@ -299,17 +311,21 @@ def _required_from_shapes(
             path = shapes.value(constraint, SH.path)
             prop = properties.get(_local(path)) if path is not None else None
             if prop is None or cls not in prop.node_types:
-                raise OntologyError(file, f"{cls}.{_local(path) if path else '?'}", "path is not a property of the class")
+                raise OntologyError(
+                    file, f"{cls}.{_local(path) if path else '?'}", "path is not a property of the class"
+                )
             datatype = shapes.value(constraint, SH.datatype)
             expected_concept = prop.datatype == "concept"
             if expected_concept and shapes.value(constraint, SH["class"]) != SKOS.Concept:
-                raise OntologyError(file, f"{cls}.{prop.name}", "vocabulary-valued: use sh:class skos:Concept")
+                raise OntologyError(
+                    file, f"{cls}.{prop.name}", "vocabulary-valued: use sh:class skos:Concept"
+                )
             if not expected_concept and DATATYPES.get(datatype) != prop.datatype:  # type: ignore[arg-type]
                 raise OntologyError(
                     file, f"{cls}.{prop.name}", f"sh:datatype disagrees with rdfs:range ({prop.datatype})"
                 )
             min_count = shapes.value(constraint, SH.minCount)
-            if min_count is not None and int(min_count) >= 1:
+            if isinstance(min_count, Literal) and int(min_count.toPython()) >= 1:
                 names.append(prop.name)
         required[cls] = tuple(sorted(names))
     return required

@@ -31,8 +31,12 @@ EXIT_NOT_RUNNING = 3  # as LSB init scripts and pg_ctl: "program is not running"
 class RecoupeGroup(AppGroup):
     """Runs commands in an app context and turns RecoupeErrors into one line and exit code 1."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
-        extra.setdefault("obj", ScriptInfo(create_app=create_app, set_debug_flag=False, load_dotenv_defaults=False))
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        extra.setdefault(
+            "obj", ScriptInfo(create_app=create_app, set_debug_flag=False, load_dotenv_defaults=False)
+        )
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -61,8 +65,13 @@ def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool
 def json_option(func: F) -> F:
     """`--json`: print one JSON document on stdout instead of text (diagnostics stay on stderr)."""
     return click.option(
-        "--json", "as_json", is_flag=True, expose_value=True, is_eager=True,
-        callback=_remember(JSON_KEY), help="Print one JSON document on stdout instead of text.",
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=True,
+        is_eager=True,
+        callback=_remember(JSON_KEY),
+        help="Print one JSON document on stdout instead of text.",
     )(func)
 
 
@@ -71,8 +80,13 @@ def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
 
 
 @click.group(cls=RecoupeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, callback=_remember(DEBUG_KEY), expose_value=False,
-              help="Show tracebacks instead of one-line errors.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    callback=_remember(DEBUG_KEY),
+    expose_value=False,
+    help="Show tracebacks instead of one-line errors.",
+)
 @click.version_option(__version__, prog_name="recoupe")
 def cli() -> None:
     """Recoupe: a knowledge graph of linked public-safety incidents."""
@@ -89,7 +103,8 @@ def db() -> None:
 def _refuse_external(action: str) -> None:
     if runtime.is_external(current_app.config):
         raise RecoupeError(
-            f"RECOUPE_GRAPH_URL is set ({current_app.config['RECOUPE_GRAPH_URL']}): Recoupe uses that server and does not {action} one",
+            f"RECOUPE_GRAPH_URL is set ({current_app.config['RECOUPE_GRAPH_URL']}): "
+            f"Recoupe uses that server and does not {action} one",
             "unset RECOUPE_GRAPH_URL to use the embedded server",
         )
 
@@ -104,10 +119,20 @@ def db_start(as_json: bool) -> None:
     began = time.monotonic()
     state = server.start()
     seconds = round(time.monotonic() - began, 2)
-    data = {"status": "already_running" if was_running else "started", "url": state.url, "database": state.database,
-            "home": str(state.home), "pid": state.pid, "seconds": None if was_running else seconds}
+    data = {
+        "status": "already_running" if was_running else "started",
+        "url": state.url,
+        "database": state.database,
+        "home": str(state.home),
+        "pid": state.pid,
+        "seconds": None if was_running else seconds,
+    }
     verb = "already running" if was_running else f"started in {seconds} s"
-    emit(as_json, data, f"Graph server {verb}: {state.url} (database {state.database}, pid {state.pid}, data {state.home})")
+    emit(
+        as_json,
+        data,
+        f"Graph server {verb}: {state.url} (database {state.database}, pid {state.pid}, data {state.home})",
+    )
 
 
 @db.command("stop")
@@ -118,8 +143,11 @@ def db_stop(as_json: bool) -> None:
     server = runtime.embedded_server(current_app.config)
     pid = server.state().pid
     stopped = server.stop()
-    emit(as_json, {"status": "stopped" if stopped else "not_running", "pid": pid, "home": str(server.home.path)},
-         f"Graph server stopped (pid {pid})." if stopped else "Graph server was not running.")
+    emit(
+        as_json,
+        {"status": "stopped" if stopped else "not_running", "pid": pid, "home": str(server.home.path)},
+        f"Graph server stopped (pid {pid})." if stopped else "Graph server was not running.",
+    )
 
 
 @db.command("status")
@@ -132,26 +160,48 @@ def db_status(as_json: bool) -> None:
     data: dict[str, Any] = {"embedded": not runtime.is_external(config)}
     if data["embedded"]:
         state = runtime.embedded_server(config).state()
-        data.update(running=state.running, url=state.url, database=state.database, home=str(state.home),
-                    pid=state.pid, started_at=state.started_at, stale_pid_removed=state.stale_pid)
+        data.update(
+            running=state.running,
+            url=state.url,
+            database=state.database,
+            home=str(state.home),
+            pid=state.pid,
+            started_at=state.started_at,
+            stale_pid_removed=state.stale_pid,
+        )
         if not state.running:
             note = f" (removed a stale pid file naming {state.stale_pid})" if state.stale_pid else ""
-            emit(as_json, data, f"Graph server not running{note}. Data directory: {state.home}\n"
-                                "Start it with `recoupe db start`.")
-            sys.exit(EXIT_NOT_RUNNING)
+            emit(
+                as_json,
+                data,
+                f"Graph server not running{note}. Data directory: {state.home}\n"
+                "Start it with `recoupe db start`.",
+            )
+            raise click.exceptions.Exit(EXIT_NOT_RUNNING)
     with runtime.open_graph(config) as graph, graph.session() as session:
-        data.update(running=True, url=graph.target.url, database=graph.target.database, server=graph.dialect.agent,
-                    nodes=store.count_nodes(session), relationships=store.count_relationships(session),
-                    labels=store.node_counts_by_label(session))
+        data.update(
+            running=True,
+            url=graph.target.url,
+            database=graph.target.database,
+            server=graph.dialect.agent,
+            nodes=store.count_nodes(session),
+            relationships=store.count_relationships(session),
+            labels=store.node_counts_by_label(session),
+            types=store.relationship_counts_by_type(session),
+        )
     lines = [
         f"Graph server:  running ({data['server']})",
         f"URL:           {data['url']}",
         f"Database:      {data['database'] or '(server default)'}",
     ]
     if data["embedded"]:
-        lines += [f"Data dir:      {data['home']}", f"PID:           {data['pid']}", f"Started at:    {data['started_at']}"]
-    lines += [f"Nodes:         {data['nodes']}", f"Relationships: {data['relationships']}"]
-    lines += [f"  {label}: {count}" for label, count in data["labels"].items()]
+        lines += [
+            f"Data dir:      {data['home']}",
+            f"PID:           {data['pid']}",
+            f"Started at:    {data['started_at']}",
+        ]
+    lines += [f"Nodes:         {data['nodes']}", *(f"  {k}: {n}" for k, n in data["labels"].items())]
+    lines += [f"Relationships: {data['relationships']}", *(f"  {k}: {n}" for k, n in data["types"].items())]
     emit(as_json, data, "\n".join(lines))
 
 
@@ -163,8 +213,12 @@ def db_status(as_json: bool) -> None:
 def init(as_json: bool) -> None:
     """Create the graph's constraints and indexes from the ontology (idempotent)."""
     data = _init(current_app.config)
-    emit(as_json, data, f"Schema: {len(data['created'])} created, {len(data['present'])} already present "
-                        f"({data['node_labels']} node labels, {data['relationship_types']} relationship types).")
+    emit(
+        as_json,
+        data,
+        f"Schema: {len(data['created'])} created, {len(data['present'])} already present "
+        f"({data['node_labels']} node labels, {data['relationship_types']} relationship types).",
+    )
 
 
 def _init(config: Any) -> dict[str, Any]:
@@ -174,8 +228,12 @@ def _init(config: Any) -> dict[str, Any]:
     model = ontology()
     with runtime.open_graph(config) as graph:
         report = apply_schema(graph, model)
-    return {"created": list(report.created), "present": list(report.present),
-            "node_labels": len(model.node_types), "relationship_types": len(model.rel_types)}
+    return {
+        "created": list(report.created),
+        "present": list(report.present),
+        "node_labels": len(model.node_types),
+        "relationship_types": len(model.rel_types),
+    }
 
 
 @cli.command("demo")
@@ -190,14 +248,20 @@ def demo(ctx: click.Context) -> None:
 
 @cli.command("settings")
 @json_option
-@click.option("--markdown", is_flag=True, help="Print the table of all settings and defaults (for the README).")
+@click.option(
+    "--markdown", is_flag=True, help="Print the table of all settings and defaults (for the README)."
+)
 def settings(as_json: bool, markdown: bool) -> None:
     """Show the effective settings and where each comes from (passwords masked)."""
     if markdown:
         click.echo(markdown_table(), nl=False)
         return
     rows = describe(current_app.config)
-    emit(as_json, {"settings": rows}, "\n".join(f"{r['name']:<30} {r['value']!s:<24} ({r['origin']})" for r in rows))
+    emit(
+        as_json,
+        {"settings": rows},
+        "\n".join(f"{r['name']:<30} {r['value']!s:<24} ({r['origin']})" for r in rows),
+    )
 
 
 def main() -> NoReturn:

@@ -40,26 +40,37 @@ class Setting:
                 return str(raw)
         except ValueError:
             pass
+        expected = {int: "an integer", float: "a number"}.get(kind, "text")
         raise InvalidInput(
-            f"{self.name} = {raw!r} (from {origin}) is not {'an integer' if kind is int else 'a number' if kind is float else 'text'}",
+            f"{self.name} = {raw!r} (from {origin}) is not {expected}",
             f"fix {self.name} in {origin}",
             {self.name: f"expected {kind.__name__}"},
         )
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("RECOUPE_HOME", ".recoupe", "Data directory: embedded graph, secrets (mode 0600), logs, pid file."),
-    Setting("RECOUPE_CONFIG", "recoupe.toml", "Instance file (TOML, keys like `graph_heap`); read when it exists."),
-    Setting("RECOUPE_GRAPH_URL", "", "Bolt URL of an external graph (Neo4j 5, …); empty: the embedded server."),
+    Setting(
+        "RECOUPE_HOME", ".recoupe", "Data directory: embedded graph, secrets (mode 0600), logs, pid file."
+    ),
+    Setting(
+        "RECOUPE_CONFIG", "recoupe.toml", "Instance file (TOML, keys like `graph_heap`); read when it exists."
+    ),
+    Setting(
+        "RECOUPE_GRAPH_URL", "", "Bolt URL of an external graph (Neo4j 5, …); empty: the embedded server."
+    ),
     Setting("RECOUPE_GRAPH_USER", "neo4j", "User for RECOUPE_GRAPH_URL."),
     Setting("RECOUPE_GRAPH_PASSWORD", "", "Password for RECOUPE_GRAPH_URL.", secret=True),
-    Setting("RECOUPE_GRAPH_DATABASE", "", "Database; empty: `recoupe` embedded, the server's default elsewhere."),
+    Setting(
+        "RECOUPE_GRAPH_DATABASE", "", "Database; empty: `recoupe` embedded, the server's default elsewhere."
+    ),
     Setting("RECOUPE_GRAPH_HOST", "127.0.0.1", "Address the embedded server listens on (keep loopback)."),
     Setting("RECOUPE_GRAPH_BOLT_PORT", 7687, "Bolt port of the embedded server (0: any free port)."),
     Setting("RECOUPE_GRAPH_HTTP_PORT", 2480, "HTTP port of the embedded server (0: any free port)."),
     Setting("RECOUPE_GRAPH_HEAP", "1g", "Java heap of the embedded server (`512m`, `2g`, …)."),
     Setting("RECOUPE_GRAPH_START_TIMEOUT", 90.0, "Seconds to wait for the embedded server to answer."),
-    Setting("RECOUPE_GRAPH_COMMAND_TIMEOUT", 300.0, "Longest a statement may run on the embedded server, seconds."),
+    Setting(
+        "RECOUPE_GRAPH_COMMAND_TIMEOUT", 300.0, "Longest a statement may run on the embedded server, seconds."
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 BY_FILE_KEY = {s.file_key: s for s in SETTINGS}
@@ -81,7 +92,9 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
                 )
             config[setting.name], origin[setting.name] = setting.parse(raw, str(instance)), str(instance)
     elif "RECOUPE_CONFIG" in environ:
-        raise InvalidInput(f"RECOUPE_CONFIG names {instance}, which does not exist", "create it or unset RECOUPE_CONFIG")
+        raise InvalidInput(
+            f"RECOUPE_CONFIG names {instance}, which does not exist", "create it or unset RECOUPE_CONFIG"
+        )
     config["RECOUPE_CONFIG"] = str(instance)
     for name, raw in environ.items():
         if name in BY_NAME and name != "RECOUPE_CONFIG":
@@ -108,7 +121,12 @@ def describe(config: Mapping[str, Any]) -> list[dict[str, Any]]:
 def markdown_table() -> str:
     """The README's configuration table, generated from the declarations."""
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
-    rows += [f"| `{s.name}` | `{s.default}` | {s.help} |" if s.default != "" else f"| `{s.name}` | (empty) | {s.help} |" for s in SETTINGS]
+    rows += [
+        f"| `{s.name}` | `{s.default}` | {s.help} |"
+        if s.default != ""
+        else f"| `{s.name}` | (empty) | {s.help} |"
+        for s in SETTINGS
+    ]
     return "\n".join(rows) + "\n"
 
 
@@ -117,4 +135,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot be read as TOML ({exc})", f"fix {path} or unset RECOUPE_CONFIG") from exc
+        raise InvalidInput(
+            f"{path}: cannot be read as TOML ({exc})", f"fix {path} or unset RECOUPE_CONFIG"
+        ) from exc
