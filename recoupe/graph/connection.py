@@ -15,6 +15,9 @@ from recoupe.graph.dialect import Dialect, dialect_for
 from recoupe.ontology.errors import GraphAuthError, GraphQueryError, GraphUnavailable, InvalidInput
 
 
+BOLT_SCHEMES = {f"{base}{tls}" for base in ("bolt", "neo4j") for tls in ("", "+s", "+ssc")}
+
+
 @dataclass(frozen=True)
 class Target:
     """Where the graph is and who Recoupe is there; `hint` says what to do when it cannot be reached."""
@@ -58,6 +61,13 @@ class Graph:
 
 def connect(target: Target, connection_timeout_s: float = 10.0) -> Graph:
     """Open a driver, check the server answers and accepts the credentials, and detect its dialect."""
+    scheme = target.url.split("://", 1)[0] if "://" in target.url else ""
+    if scheme not in BOLT_SCHEMES:
+        raise InvalidInput(
+            f"The graph URL {target.url!r} is not a Bolt URL",
+            "use bolt://host:port or neo4j://host:port (+s or +ssc for TLS)",
+            {"url": "expected a bolt:// or neo4j:// URL"},
+        )
     try:
         driver = neo4j.GraphDatabase.driver(
             target.url,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from recoupe.graph.connection import Target, connect
 from recoupe.graph.home import ADMIN_USER, READER_USER, SERVER_MAIN_CLASS, DataHome, PidRecord
-from recoupe.ontology.errors import GraphAuthError, InvalidInput, RecoupeError, ServerError
+from recoupe.ontology.errors import GraphAuthError, GraphUnavailable, InvalidInput, RecoupeError, ServerError
 
 HEAP = re.compile(r"^[1-9][0-9]*[mMgG]$")
 LOG_KEEP_BYTES = 5_000_000
@@ -94,17 +94,15 @@ class EmbeddedServer:
         )
 
     def target(self, user: str = ADMIN_USER) -> Target:
-        """Connection details for a running server, as the admin or as the read-only user."""
+        """Connection details for the running server, as the admin or as the read-only user."""
         state = self.state()
-        host, port = (
-            (state.host, state.bolt_port) if state.running else (self.settings.host, self.settings.bolt_port)
-        )
+        hint = "run `recoupe db start`, or set RECOUPE_GRAPH_URL to use another server"
+        if not state.running:
+            raise GraphUnavailable(
+                f"The embedded graph server is not running (data directory {self.home.path})", hint
+            )
         return Target(
-            url=f"bolt://{host}:{port}",
-            user=user,
-            password=self.home.password(user),
-            database=state.database if state.running else self.settings.database,
-            hint="run `recoupe db start` or set RECOUPE_GRAPH_URL",
+            f"bolt://{state.host}:{state.bolt_port}", user, self.home.password(user), state.database, hint
         )
 
     # ------------------------------------------------------------------ start
@@ -149,7 +147,7 @@ class EmbeddedServer:
             "arcadedb.server.rootPath": root,
             "arcadedb.server.databaseDirectory": root / "databases",
             "arcadedb.server.defaultDatabases": f"{self.settings.database}[{ADMIN_USER}]",
-            "arcadedb.server.mode": "production",
+            "arcadedb.server.mode": "development",
             "arcadedb.server.plugins": "Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "arcadedb.bolt.host": self.settings.host,
             "arcadedb.bolt.port": bolt_port,

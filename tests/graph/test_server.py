@@ -41,7 +41,9 @@ def test_listens_on_loopback_only(graph_server: EmbeddedServer) -> None:
     for port in (state.bolt_port, state.http_port):
         addresses = _listening(port)
         # 127.0.0.1 in /proc's little-endian hex, alone or mapped into IPv6 (::ffff:127.0.0.1)
-        assert addresses and all(a in ("0100007F", "0000000000000000FFFF00000100007F") for a in addresses), addresses
+        assert addresses and all(a in ("0100007F", "0000000000000000FFFF00000100007F") for a in addresses), (
+            addresses
+        )
 
 
 def test_server_runs_with_durable_commits_and_no_file_urls(graph_server: EmbeddedServer) -> None:
