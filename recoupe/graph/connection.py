@@ -14,7 +14,6 @@ from recoupe.graph import store
 from recoupe.graph.dialect import Dialect, dialect_for
 from recoupe.ontology.errors import GraphAuthError, GraphQueryError, GraphUnavailable, InvalidInput
 
-
 BOLT_SCHEMES = {f"{base}{tls}" for base in ("bolt", "neo4j") for tls in ("", "+s", "+ssc")}
 
 

@@ -56,9 +56,8 @@ def test_server_runs_with_durable_commits_and_no_file_urls(graph_server: Embedde
 
 
 def test_load_csv_cannot_read_local_files_even_as_admin(graph_server: EmbeddedServer) -> None:
-    with connect(graph_server.target()) as admin:
-        with pytest.raises(GraphQueryError), admin.session() as s:
-            s.run("LOAD CSV FROM 'file:///etc/hostname' AS row RETURN row").consume()
+    with connect(graph_server.target()) as admin, pytest.raises(GraphQueryError), admin.session() as s:
+        s.run("LOAD CSV FROM 'file:///etc/hostname' AS row RETURN row").consume()
 
 
 def test_secrets_are_private(graph_server: EmbeddedServer) -> None:
@@ -184,7 +183,7 @@ def test_refuses_a_ready_directory_that_lost_its_secrets(tmp_path: Path) -> None
     home = tmp_path / "home"
     home.mkdir()
     DataHome(home).write_marker("ready")
-    with pytest.raises(DataDirError, match="is incomplete: missing secrets/graph-root.password"):
+    with pytest.raises(DataDirError, match=r"is incomplete: missing secrets/graph-root\.password"):
         EmbeddedServer(settings_for(home)).start()
 
 

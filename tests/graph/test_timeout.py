@@ -21,7 +21,9 @@ def test_long_statement_is_aborted(tmp_path: Path) -> None:
         with connect(server.target()) as g:
             began = time.monotonic()
             with pytest.raises(GraphQueryError) as err, g.session() as s:
-                s.run("UNWIND range(1, 3000000) AS x UNWIND range(1, 1000) AS y WITH x * y AS z WHERE z % 7 = 0 RETURN count(*) AS c").consume()
+                s.run(
+                    "UNWIND range(1, 3000000) AS x UNWIND range(1, 1000) AS y WITH x * y AS z WHERE z % 7 = 0 RETURN count(*) AS c"
+                ).consume()
             assert time.monotonic() - began < 20
             assert "time limit" in err.value.hint
             with g.session() as s:  # the server is still serving

@@ -1,0 +1,5 @@
+"""`python -m recoupe` runs the `recoupe` command."""
+
+from recoupe.web.cli import main
+
+main()
