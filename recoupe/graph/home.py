@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +70,26 @@ class DataHome:
 
     # ------------------------------------------------------------------ state of the directory
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the directory itself (flock on its descriptor: no lock file is left).
+
+        Creates the directory (mode 0700) when absent, so that a first start is locked too.
+        """
+        try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise DataDirError(
+                f"Cannot use the data directory {self.path}: {exc.strerror}",
+                "set RECOUPE_HOME to a directory you can write",
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def state(self) -> State | None:
         """None for an absent or empty directory, else the marker's state after checking it is Recoupe's."""
         if self.path.exists() and not self.path.is_dir():
@@ -114,6 +137,8 @@ class DataHome:
     def create(self, database: str) -> None:
         """Lay out a new directory with generated passwords and the server's users and groups."""
         try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.path, 0o700)  # the graph holds police data: only its owner may enter
             for sub in ("graph/config", "graph/databases", "run", "log"):
                 (self.path / sub).mkdir(parents=True, exist_ok=True)
             self.secrets_dir.mkdir(mode=0o700, exist_ok=True)

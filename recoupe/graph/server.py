@@ -110,35 +110,36 @@ class EmbeddedServer:
     def start(self, tie_to_parent: bool = False) -> ServerState:
         """Start the server if it is not running and wait until it answers; idempotent.
 
-        With `tie_to_parent` the JVM gets SIGTERM when this process dies (the test harness uses it,
-        so that no JVM outlives a crashed test run).
+        With `tie_to_parent` the JVM gets SIGTERM when the calling thread ends, as when this process dies
+        (the test harness uses it, from the main thread, so that no JVM outlives a crashed test run).
         """
-        state = self.state()
-        if state.running:
-            return state
-        home_state = self.home.state()
-        fresh, existed = home_state is None, self.home.path.exists()
-        if home_state == "initialising":
-            # An earlier first start was interrupted before the directory held any data: begin again.
-            self.home.discard(keep_dir=True)
-            fresh, existed = True, True
-        if not fresh:
-            self.home.check_complete(self.settings.database)
-        bolt_port = _port(self.settings.host, self.settings.bolt_port, "RECOUPE_GRAPH_BOLT_PORT")
-        http_port = _port(self.settings.host, self.settings.http_port, "RECOUPE_GRAPH_HTTP_PORT")
-        if fresh:
-            self.home.create(self.settings.database)
-        try:
-            self._spawn(bolt_port, http_port, tie_to_parent)
-            self._await_ready(fresh)
-        except BaseException:
-            self._kill()
+        existed = self.home.path.exists()
+        with self.home.locked():  # one start or stop at a time per data directory
+            state = self.state()
+            if state.running:
+                return state
+            home_state = self.home.state()
+            fresh = home_state in (None, "initialising")
+            try:
+                if home_state == "initialising":
+                    # An earlier first start died before the directory held any data: begin again.
+                    self.home.discard(keep_dir=True)
+                if not fresh:
+                    self.home.check_complete(self.settings.database)
+                bolt_port = _port(self.settings.host, self.settings.bolt_port, "RECOUPE_GRAPH_BOLT_PORT")
+                http_port = _port(self.settings.host, self.settings.http_port, "RECOUPE_GRAPH_HTTP_PORT")
+                if fresh:
+                    self.home.create(self.settings.database)
+                self._spawn(bolt_port, http_port, tie_to_parent)
+                self._await_ready(fresh)
+            except BaseException:
+                self._kill()
+                if fresh:
+                    self.home.discard(keep_dir=existed)
+                raise
             if fresh:
-                self.home.discard(keep_dir=existed)
-            raise
-        if fresh:
-            self.home.write_marker("ready")
-        return self.state()
+                self.home.write_marker("ready")
+            return self.state()
 
     def _command(self, bolt_port: int, http_port: int) -> list[str]:
         java, jars = runtime_paths()
@@ -226,15 +227,18 @@ class EmbeddedServer:
 
     def stop(self, timeout_s: float = 30.0) -> bool:
         """Stop the server (SIGTERM, then SIGKILL after `timeout_s`); False when it was not running."""
-        state = self.state()
-        if not state.running or state.pid is None:
+        if not self.home.path.is_dir():
             return False
-        _signal(state.pid, signal.SIGTERM)
-        if not self._wait_gone(state.pid, timeout_s):
-            _signal(state.pid, signal.SIGKILL)
-            self._wait_gone(state.pid, 10.0)
-        self.home.clear_pid()
-        return True
+        with self.home.locked():
+            state = self.state()
+            if not state.running or state.pid is None:
+                return False
+            _signal(state.pid, signal.SIGTERM)
+            if not self._wait_gone(state.pid, timeout_s):
+                _signal(state.pid, signal.SIGKILL)
+                self._wait_gone(state.pid, 10.0)
+            self.home.clear_pid()
+            return True
 
     def _wait_gone(self, pid: int, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

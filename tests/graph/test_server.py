@@ -62,6 +62,7 @@ def test_load_csv_cannot_read_local_files_even_as_admin(graph_server: EmbeddedSe
 
 def test_secrets_are_private(graph_server: EmbeddedServer) -> None:
     home = graph_server.home
+    assert stat.S_IMODE(home.path.stat().st_mode) == 0o700
     assert stat.S_IMODE(home.secrets_dir.stat().st_mode) == 0o700
     for user in (ADMIN_USER, READER_USER):
         path = home.secret_path(user)
@@ -244,3 +245,21 @@ def test_no_jvm_outlives_a_killed_test_process(tmp_path: Path) -> None:
         child.kill()
         for pid in jvm_pids_for(home):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_concurrent_starts_share_one_server(tmp_path: Path) -> None:
+    """Two `db start` at once on one data directory: one server, both callers see it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    home = tmp_path / "home"
+    servers = [EmbeddedServer(settings_for(home)) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            # not tied to the parent: PR_SET_PDEATHSIG fires when the starting *thread* ends
+            states = list(pool.map(lambda s: s.start(), servers))
+        assert states[0].running and states[0].pid == states[1].pid
+        assert jvm_pids_for(home) == [states[0].pid]
+    finally:
+        servers[0].stop()
+    assert jvm_pids_for(home) == []
