@@ -105,7 +105,7 @@ def translated_errors(target: Target) -> Iterator[None]:
             if "RECOUPE_GRAPH_URL" in target.hint
             else "the stored password no longer matches the server's: restore the data directory's secrets/",
         ) from exc
-    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
         raise GraphUnavailable(f"Cannot reach the graph at {target.url}", target.hint) from exc
     except neo4j_errors.Neo4jError as exc:
         code = exc.code or ""

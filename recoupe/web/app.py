@@ -8,12 +8,13 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 
 from recoupe import __version__
-from recoupe.ontology.errors import InvalidInput, NotFound, RecoupeError
+from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web.config import load_config
 
-STATUS = {InvalidInput: 400, NotFound: 404}
+STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, NotFound: 404, GraphUnavailable: 503}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,15 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(RecoupeError)
     def recoupe_error(exc: RecoupeError) -> ResponseReturnValue:
-        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 503)
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
         if request.path.startswith("/api/"):
             return jsonify({"error": exc.as_dict()}), status
-        return f"<!doctype html><title>Erreur</title><p>{_escape(exc.message)}</p>", status
+        return f"<!doctype html><title>Erreur</title><p>{escape(exc.message)}</p>", status
 
     return app
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
