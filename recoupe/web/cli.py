@@ -268,3 +268,6 @@ def main() -> NoReturn:
     """Console-script entry point."""
     cli.main(prog_name="recoupe")
     sys.exit(0)
+
+
+from recoupe.web import cli_data  # noqa: E402,F401  (registers the data commands on `cli`)

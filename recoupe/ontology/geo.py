@@ -1,0 +1,60 @@
+"""Small geometry on WGS84 points (lon, lat): distances, bearings, offsets, point in polygon."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+EARTH_RADIUS_M = 6_371_008.8
+
+Ring = Sequence[Sequence[float]]  # [(lon, lat), …], closed or not
+Polygon = Sequence[Ring]  # outer ring, then holes
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Initial bearing from the first point to the second, degrees clockwise from north, in [0, 360)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return math.degrees(math.atan2(y, x)) % 360.0
+
+
+def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """The point `east_m` metres east and `north_m` metres north (small offsets)."""
+    dlat = north_m / EARTH_RADIUS_M
+    dlon = east_m / (EARTH_RADIUS_M * math.cos(math.radians(lat)))
+    return lon + math.degrees(dlon), lat + math.degrees(dlat)
+
+
+def angle_between(a_deg: float, b_deg: float) -> float:
+    """Smallest angle between two bearings, in [0, 180] (wraps around north)."""
+    d = abs(a_deg - b_deg) % 360.0
+    return 360.0 - d if d > 180.0 else d
+
+
+def in_ring(lon: float, lat: float, ring: Ring) -> bool:
+    """Even-odd rule; points exactly on an edge may fall either side."""
+    inside = False
+    n = len(ring)
+    j = n - 1
+    for i in range(n):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def in_polygon(lon: float, lat: float, polygon: Polygon) -> bool:
+    """Inside the outer ring and outside every hole."""
+    return in_ring(lon, lat, polygon[0]) and not any(in_ring(lon, lat, hole) for hole in polygon[1:])
