@@ -2,56 +2,24 @@
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from recoupe.ingest.democity import phrases
+from recoupe.ingest.democity.cast import Cast
 from recoupe.ingest.democity.dynamics import Event
 from recoupe.ingest.democity.mentions import Renderer
 from recoupe.ingest.democity.params import (
-    ASSET_TYPES_FOR,
-    DELAY_MINUTES,
     FLEEING,
     ID_FORMATS,
-    SEEN_ON_CAMERA,
-    SOURCES,
-    SUSPECT_ODDS,
-    VEHICLE_ODDS,
 )
+from recoupe.ingest.democity.templates import Context, Template, lowered, parse
 from recoupe.ingest.democity.text import Builder, Phrase, TimeExpression, time_expressions
-from recoupe.ingest.democity.world import Asset, Camera, Person, Vehicle, WeightedChoice, World, random_plate
-from recoupe.ontology.geo import distance_m
-
-SLOT = re.compile(r"\{(\w+)\}")
-
-
-@dataclass(frozen=True)
-class Template:
-    voices: frozenset[str] | None
-    pieces: tuple[str, ...]  # fixed, slot, fixed, slot, …, fixed
-    slots: frozenset[str]
-    text: str
-
-
-def parse(text: str, voices: str = "*") -> Template:
-    pieces = tuple(SLOT.split(text))
-    return Template(
-        None if voices.strip() == "*" else frozenset(voices.split()), pieces, frozenset(pieces[1::2]), text
-    )
-
-
-def lowered(template: Template) -> Template:
-    """The template with its first letter in lower case, unless it starts an acronym (SDF, PM …)."""
-    first = template.pieces[0]
-    if len(first) >= 2 and first[0].isupper() and not first[1].isupper():
-        pieces = (first[0].lower() + first[1:], *template.pieces[1:])
-        return Template(template.voices, pieces, template.slots, template.text)
-    return template
+from recoupe.ingest.democity.world import Camera, World
 
 
 @dataclass
@@ -76,78 +44,10 @@ class Composer:
         self.core = {cat: [parse(t, v) for v, t in items] for cat, items in phrases.CORE.items()}
         self.openings = {src: [parse(t) for t in items] for src, items in phrases.OPENINGS.items()}
         self.extras = {key: [parse(t) for t in items] for key, items in phrases.EXTRAS.items()}
-        self.damage: Counter[str] = Counter()
+        self.cast = Cast(world, rng)
         self.log_ids: dict[int, str] = {}
         self.counters: Counter[str] = Counter()
         self.templates_used: Counter[str] = Counter()
-
-    # ------------------------------------------------------------------ context
-
-    def _source(self, event: Event, seen: bool) -> str:
-        if seen and event.category in SEEN_ON_CAMERA and self.rng.random() < 0.55:
-            return "csu"
-        table = SOURCES[event.category]
-        return self.rng.choices(list(table), list(table.values()))[0]
-
-    def _reported(self, event: Event, source: str) -> datetime:
-        lo, hi = DELAY_MINUTES[source]
-        if event.category == "burglary":
-            lo, hi = max(lo, 60), max(hi, 600)
-        minutes = math.exp(self.rng.uniform(math.log(lo), math.log(hi)))
-        return (event.at + timedelta(minutes=minutes)).replace(second=0, microsecond=0)
-
-    def _asset(self, event: Event) -> Asset | None:
-        kinds = ASSET_TYPES_FOR.get(event.category)
-        if not kinds:
-            return None
-        near = [
-            (a, d)
-            for a, d in self.world.assets_near(event.lon, event.lat, 150)
-            if a.type in kinds and a.installed_at <= event.at
-        ]
-        if not near:
-            return None
-        # repeat offenders: an asset already damaged draws more damage
-        pick = WeightedChoice([(1 + 3 * self.damage[a.id]) * math.exp(-d / 60) for a, d in near])
-        asset = near[pick.draw(self.rng)][0]
-        self.damage[asset.id] += 1
-        return asset
-
-    def _suspect(self, event: Event, vehicle: Vehicle | None) -> Person | None:
-        if self.rng.random() >= SUSPECT_ODDS.get(event.category, 0.0):
-            return None
-        if vehicle is not None and vehicle.crew and self.rng.random() < 0.6:
-            return self.rng.choice(vehicle.crew)
-        for _ in range(8):
-            person = self.world.suspects[self.world.suspect_weights.draw(self.rng)]
-            if person.home and distance_m(person.home.lon, person.home.lat, event.lon, event.lat) < 2000:
-                return person
-        return None
-
-    def _vehicle(self, event: Event) -> Vehicle | None:
-        if self.rng.random() >= VEHICLE_ODDS.get(event.category, 0.0):
-            return None
-        recurring = 0.6 if event.category in ("robbery", "suspicious_activity", "drugs") else 0.2
-        if self.rng.random() < recurring:
-            return self.world.vehicles[self.world.vehicle_weights.draw(self.rng)]
-        kind = "VL" if self.rng.random() < 0.8 else "scooter"
-        model = self.rng.choice(phrases.VEHICLE_MODELS if kind == "VL" else phrases.SCOOTER_MODELS)
-        return Vehicle(
-            f"x{event.number}", kind, model, self.rng.choice(phrases.COLOURS), random_plate(self.rng), ()
-        )
-
-    def _caller(self, event: Event) -> Person | None:
-        near = [
-            p
-            for p in self.world.callers
-            if p.home and distance_m(p.home.lon, p.home.lat, event.lon, event.lat) < 500
-        ]
-        return self.rng.choice(near) if near and self.rng.random() < 0.4 else None
-
-    def _new_person(self, event: Event, tag: str) -> Person:
-        female = self.rng.random() < 0.5
-        first = self.rng.choice(phrases.FIRST_NAMES_F if female else phrases.FIRST_NAMES_M)
-        return Person(f"p{event.number}{tag}", first, self.rng.choice(phrases.SURNAMES), female)
 
     def _log_id(self, source: str, reported: datetime) -> str:
         self.counters[source] += 1
@@ -160,15 +60,15 @@ class Composer:
         cams = world.cameras_seeing(event.lon, event.lat)
         working = [c for c in cams if c.working(event.at)]
         out = [c for c in cams if c.installed_at <= event.at and not c.working(event.at)]
-        source = self._source(event, bool(working))
-        reported = self._reported(event, source)
-        vehicle = self._vehicle(event)
-        context = _Context(
+        source = self.cast.source(event, bool(working))
+        reported = self.cast.reported(event, source)
+        vehicle = self.cast.vehicle(event)
+        context = Context(
             camera=rng.choice(working) if working else None,
-            asset=self._asset(event),
+            asset=self.cast.asset(event),
             vehicle=vehicle,
-            suspect=self._suspect(event, vehicle),
-            complainant=self._caller(event)
+            suspect=self.cast.suspect(event, vehicle),
+            complainant=self.cast.caller(event)
             if event.category in ("noise", "public_disorder", "drugs", "suspicious_activity")
             else None,
         )
@@ -264,7 +164,7 @@ class Composer:
             row["address"] = f"{place}, {self.postcodes.get(event.site.quartier, '13000')} Marseille"
         return row
 
-    def _template(self, category: str, source: str, context: _Context) -> Template:
+    def _template(self, category: str, source: str, context: Context) -> Template:
         available = context.available()
         pool = self.core[category]
         fits = [t for t in pool if t.slots <= available and (t.voices is None or source in t.voices)]
@@ -300,7 +200,7 @@ class Composer:
             phrase.extend(self.render.district(site.quartier))
         return phrase, name, precision
 
-    def _opening(self, builder: Builder, source: str, context: _Context, event: Event) -> None:
+    def _opening(self, builder: Builder, source: str, context: Context, event: Event) -> None:
         options = [
             t
             for t in self.openings.get(source, [])
@@ -314,7 +214,7 @@ class Composer:
         self,
         builder: Builder,
         template: Template,
-        context: _Context,
+        context: Context,
         event: Event,
         time_expr: TimeExpression | None,
         place: Phrase | None,
@@ -330,7 +230,7 @@ class Composer:
     def _slot(
         self,
         slot: str,
-        context: _Context,
+        context: Context,
         event: Event,
         time_expr: TimeExpression | None,
         place: Phrase | None,
@@ -348,14 +248,15 @@ class Composer:
             return place
         if slot in ("victim", "witness"):
             named = rng.random() < (0.75 if slot == "victim" else 0.8)
-            return r.role(self._new_person(event, slot[0]) if named else None, slot)
+            return r.role(self.cast.new_person(event, slot[0]) if named else None, slot)
         if slot == "complainant":
-            person = context.complainant or (self._new_person(event, "c") if rng.random() < 0.8 else None)
+            person = context.complainant or (self.cast.new_person(event, "c") if rng.random() < 0.8 else None)
             return r.role(person, "complainant")
         if slot == "suspect":
             context.suspect_used = True
             return r.role(
-                context.suspect or (self._new_person(event, "s") if rng.random() < 0.3 else None), "suspect"
+                context.suspect or (self.cast.new_person(event, "s") if rng.random() < 0.3 else None),
+                "suspect",
             )
         if slot == "officer":
             return r.officer(rng.choice(self.world.officers))
@@ -405,7 +306,7 @@ class Composer:
         self,
         builder: Builder,
         template: Template,
-        context: _Context,
+        context: Context,
         event: Event,
         source: str,
         cams: list[Camera],
@@ -451,43 +352,3 @@ class Composer:
             builder.text(" ")
             builder.sentence()
             builder.text(rng.choice(phrases.CLOSINGS[source]))
-
-
-@dataclass
-class _Context:
-    camera: Camera | None
-    asset: Asset | None
-    vehicle: Vehicle | None
-    suspect: Person | None
-    complainant: Person | None
-    time_used: bool = False
-    place_used: bool = False
-    suspect_used: bool = False
-    vehicle_used: bool = False
-    plate_used: bool = False
-    camera_used: bool = False
-    asset_used: bool = False
-
-    def available(self) -> frozenset[str]:
-        always = {
-            "time",
-            "place",
-            "victim",
-            "witness",
-            "complainant",
-            "suspect",
-            "officer",
-            "suspects",
-            "object",
-            "weapon",
-            "drug",
-            "org",
-            "n",
-        }
-        if self.camera is not None:
-            always.add("camera")
-        if self.asset is not None:
-            always.add("asset")
-        if self.vehicle is not None:
-            always |= {"vehicle", "plate"}
-        return frozenset(always)

@@ -28,7 +28,8 @@ from recoupe.ingest.democity.params import (
     VISIBLE,
     WEEKDAY,
 )
-from recoupe.ingest.democity.world import Camera, Site, WeightedChoice, World
+from recoupe.ingest.democity.sampling import WeightedChoice
+from recoupe.ingest.democity.world import Camera, Site, World
 from recoupe.ontology.geo import distance_m, offset
 
 PARIS = ZoneInfo("Europe/Paris")

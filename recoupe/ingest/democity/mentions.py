@@ -12,6 +12,14 @@ import random
 import re
 
 from recoupe.ingest.democity import phrases
+from recoupe.ingest.democity.french import (
+    FEMININE_HEADS,
+    MASCULINE_HEADS,
+    QUANTITY,
+    article,
+    contract_prep,
+    de,
+)
 from recoupe.ingest.democity.text import Phrase, strip_accents, typo
 from recoupe.ingest.democity.world import Asset, Camera, Person, Site, Vehicle
 
@@ -37,146 +45,12 @@ STREET_TYPES = {
     "Escalier": ("m", ("escalier",)),
     "Promenade": ("f", ("promenade",)),
 }
-FEMININE_HEADS = {
-    "gare",
-    "église",
-    "cathédrale",
-    "abbaye",
-    "chapelle",
-    "basilique",
-    "tour",
-    "villa",
-    "bastide",
-    "halle",
-    "fontaine",
-    "statue",
-    "bibliothèque",
-    "préfecture",
-    "caserne",
-    "cité",
-    "friche",
-    "banque",
-    "maison",
-    "porte",
-    "pagode",
-    "croix",
-    "ombrière",
-    "académie",
-    "consigne",
-    "grande",
-    "vieille",
-    "mosquée",
-    # objects, weapons, street furniture
-    "montre",
-    "chaîne",
-    "carte",
-    "sacoche",
-    "trottinette",
-    "tablette",
-    "console",
-    "paire",
-    "valise",
-    "veste",
-    "bague",
-    "enceinte",
-    "batterie",
-    "clé",
-    "somme",
-    "arme",
-    "barre",
-    "bombe",
-    "batte",
-    "bouteille",
-    "lame",
-    "poubelle",
-    "corbeille",
-    "borne",
-    "sanisette",
-    "station",
-    "aire",
-    "vitrine",
-    "voiture",
-    "moto",
-    "guitare",
-    "caisse",
-    "radio",
-    "perceuse",
-    "casquette",
-    "pochette",
-    "bicyclette",
-    "alliance",
-    "boucle",
-    "gourmette",
-    "télécommande",
-    "sonnette",
-    "matraque",
-    "machette",
-    "hachette",
-    "pince",
-    "seringue",
-    "pipe",
-}
-PLURAL_HEADS = {
-    "toilettes",
-    "jeux",
-    "clés",
-    "lunettes",
-    "écouteurs",
-    "bijoux",
-    "papiers",
-    "affaires",
-    "courses",
-}
-MASCULINE_HEADS = {
-    "palais",
-    "musée",
-    "théâtre",
-    "château",
-    "stade",
-    "hôpital",
-    "fort",
-    "hôtel",
-    "cimetière",
-    "monument",
-    "couvent",
-    "temple",
-    "centre",
-    "parc",
-    "obélisque",
-    "pavillon",
-    "immeuble",
-    "silo",
-    "phare",
-    "sémaphore",
-    "marégraphe",
-    "observatoire",
-    "cinéma",
-    "arc",
-    "arbre",
-    "pouce",
-    "vestiges",
-}
 LANDMARK_ALIASES = {
     "Ombrière du Vieux-Port": ("le ", "Vieux-Port"),
     "Mucem": ("le ", "Mucem"),
     "Le Dôme": ("le ", "Dôme"),
     "Cité Radieuse dite Le Corbusier": ("la ", "Cité radieuse"),
 }
-QUANTITY = re.compile(
-    r"^(?:de la |de l'|du |des |une? (?:dizaine|vingtaine|centaine|quinzaine) d(?:e |')|plusieurs |quelques |"
-    r"\d+ ?(?:g|kg|grammes?) d(?:e |')|une? )"
-)
-
-
-def article(head: str, definite: bool) -> str:
-    """'le ', 'la ', "l'", 'un ', 'une ', 'les ', 'des ' for a noun phrase starting with `head`."""
-    word = head.split(" ")[0].lower()
-    if word in PLURAL_HEADS or (word.endswith("s") and word not in {"abribus", "bus", "cours", "bras"}):
-        return "les " if definite else "des "
-    feminine = word in FEMININE_HEADS
-    if definite:
-        return "l'" if word[:1] in "aeiouyéèêàâh" else ("la " if feminine else "le ")
-    return "une " if feminine else "un "
 
 
 def landmark_surface(name: str) -> tuple[str, str]:
@@ -232,7 +106,7 @@ class Renderer:
                 prep = rng.choice(
                     ("devant ", "à ", "près de ", "aux abords de ", "sur le parvis de ", "à proximité de ")
                 )
-                det = _contract_prep(prep, det) if det else prep
+                det = contract_prep(prep, det) if det else prep
             phrase.add(det).add(surface, "PLACE", ref=site.name)
             return phrase, site.name, "landmark"
         written_type, name, gender = self.street_words(site)
@@ -243,14 +117,14 @@ class Renderer:
             other = f"{other_type} {other_name}".strip()
             style = rng.randrange(3)
             if style == 0:
-                phrase.add("" if bare else "à ").add("l'angle " + _de(gender)).add(label, "ADDRESS").add(
-                    " et " + _de(other_gender)
+                phrase.add("" if bare else "à ").add("l'angle " + de(gender)).add(label, "ADDRESS").add(
+                    " et " + de(other_gender)
                 ).add(other, "ADDRESS")
             elif style == 1:
                 phrase.add("angle ").add(label, "ADDRESS").add(" / ").add(other, "ADDRESS")
             else:
-                phrase.add("" if bare else "au ").add("croisement " + _de(gender)).add(label, "ADDRESS").add(
-                    " et " + _de(other_gender)
+                phrase.add("" if bare else "au ").add("croisement " + de(gender)).add(label, "ADDRESS").add(
+                    " et " + de(other_gender)
                 ).add(other, "ADDRESS")
             return phrase, f"angle {site.name} / {corner.name}", "street"
         if number is not None:
@@ -446,15 +320,3 @@ class Renderer:
     def organisation(self) -> Phrase:
         written, name = self.rng.choice(phrases.ORGANISATIONS)
         return Phrase().add(written[: len(written) - len(name)]).add(name, "ORG")
-
-
-def _de(gender: str) -> str:
-    return {"m": "du ", "f": "de la ", "fp": "des "}.get(gender, "de ")
-
-
-def _contract_prep(prep: str, det: str) -> str:
-    if prep.endswith("de ") and det in ("le ", "les "):
-        return prep[:-3] + ("du " if det == "le " else "des ")
-    if prep == "à " and det in ("le ", "les "):
-        return "au " if det == "le " else "aux "
-    return prep + det

@@ -11,7 +11,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -176,6 +176,11 @@ def clock(rng: random.Random, at: datetime, minutes: bool = True) -> str:
     )
 
 
+def shift(at: datetime, minutes: int) -> datetime:
+    """`minutes` of real time later (not wall-clock time: right across a change of daylight-saving time)."""
+    return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(at.tzinfo)
+
+
 def _midnight(at: datetime) -> datetime:
     return at.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -198,11 +203,11 @@ def time_expressions(
     exact = at.replace(second=0, microsecond=0)
     precise = [
         (f"à {clock(rng, exact)}", exact, exact),
-        (f"vers {clock(rng, about_15)}", about_15 - timedelta(minutes=15), about_15 + timedelta(minutes=15)),
+        (f"vers {clock(rng, about_15)}", shift(about_15, -15), shift(about_15, 15)),
         (
             f"vers {clock(rng, about_60, False)}",
-            about_60 - timedelta(minutes=30),
-            about_60 + timedelta(minutes=30),
+            shift(about_60, -30),
+            shift(about_60, 30),
         ),
         (f"{clock(rng, exact)}", exact, exact),
     ]

@@ -3,12 +3,10 @@ street assets, and the recurring people and vehicles that make entity links find
 
 from __future__ import annotations
 
-import bisect
 import math
 import random
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from recoupe.ingest.democity import phrases
@@ -20,11 +18,11 @@ from recoupe.ingest.democity.params import (
     FADING,
     PERSISTENT,
 )
+from recoupe.ingest.democity.sampling import Grid, WeightedChoice, poisson
 from recoupe.nlp.gazetteer import Gazetteer, Landmark, Street
 from recoupe.ontology.geo import angle_between, bearing_deg, distance_m, offset
 
 CENTRE = (5.3738, 43.2951)  # the Vieux-Port
-CELL_DEG = 0.004  # grid for nearby lookups: about 320 m × 440 m
 
 
 @dataclass(frozen=True)
@@ -120,43 +118,6 @@ class Vehicle:
     colour: tuple[str, str]
     plate: str  # canonical: "AB-123-CD" or "1234 ABC 13"
     crew: tuple[Person, ...]
-
-
-@dataclass
-class Grid:
-    """Points bucketed in a coarse grid, for 'what is within R metres' lookups."""
-
-    cells: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, index: int, lon: float, lat: float) -> None:
-        self.cells[_cell(lon, lat)].append(index)
-
-    def near(self, lon: float, lat: float, radius_m: float) -> Iterator[int]:
-        reach = math.ceil(radius_m / 320.0)
-        cx, cy = _cell(lon, lat)
-        for dx in range(-reach, reach + 1):
-            for dy in range(-reach, reach + 1):
-                yield from self.cells.get((cx + dx, cy + dy), ())
-
-
-def _cell(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / CELL_DEG), math.floor(lat / CELL_DEG)
-
-
-class WeightedChoice:
-    """Draws indices in proportion to fixed weights (bisect on cumulative sums)."""
-
-    def __init__(self, weights: Sequence[float]) -> None:
-        self.cumulative: list[float] = []
-        total = 0.0
-        for w in weights:
-            total += w
-            self.cumulative.append(total)
-
-    def draw(self, rng: random.Random) -> int:
-        return min(
-            bisect.bisect_right(self.cumulative, rng.random() * self.cumulative[-1]), len(self.cumulative) - 1
-        )
 
 
 @dataclass
@@ -314,7 +275,7 @@ def _cameras(
             else (start + timedelta(days=rng.randint(0, days - 1)))
         )
         outages = []
-        for _ in range(_poisson(rng, 1.5 * days / 365)):
+        for _ in range(poisson(rng, 1.5 * days / 365)):
             begin = start + timedelta(days=rng.uniform(0, days), hours=rng.uniform(0, 24))
             length = timedelta(days=rng.uniform(0.5, 3) if rng.random() < 0.7 else rng.uniform(7, 45))
             outages.append((begin, begin + length))
@@ -397,13 +358,3 @@ def _vehicles(rng: random.Random, count: int, suspects: list[Person]) -> list[Ve
         plate = random_plate(rng, old=kind != "scooter" and rng.random() < 0.1)
         vehicles.append(Vehicle(f"v{i + 1}", kind, model, rng.choice(phrases.COLOURS), plate, crew))
     return vehicles
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method; means here are small."""
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
