@@ -73,9 +73,9 @@ class Composer:
             else None,
         )
         builder = Builder()
-        template = self._template(event.category, source, context)
-        self.templates_used[template.text] += 1
         time_expr = self._time(event, reported, source)
+        template = self._template(event.category, source, context, time_expr is not None)
+        self.templates_used[template.text] += 1
         place_phrase, place_name, precision = self._place(event, bare="place" not in template.slots)
         self._opening(builder, source, context, event)
         if source in ("police_municipale", "csu") and rng.random() < 0.3:
@@ -164,8 +164,8 @@ class Composer:
             row["address"] = f"{place}, {self.postcodes.get(event.site.quartier, '13000')} Marseille"
         return row
 
-    def _template(self, category: str, source: str, context: Context) -> Template:
-        available = context.available()
+    def _template(self, category: str, source: str, context: Context, has_time: bool) -> Template:
+        available = context.available() - (set() if has_time else {"time"})
         pool = self.core[category]
         fits = [t for t in pool if t.slots <= available and (t.voices is None or source in t.voices)]
         fits = fits or [t for t in pool if t.slots <= available] or pool
@@ -236,14 +236,11 @@ class Composer:
         place: Phrase | None,
     ) -> Phrase:
         rng, r = self.rng, self.render
-        if slot == "time":
-            if time_expr is None:
-                return Phrase().add("récemment")
-            context.time_used = True
+        if slot == "time" and time_expr is not None:
             return Phrase().add(time_expr.text, "DATETIME")
-        if slot == "place":
-            if place is None or context.place_used:
-                return self._place(event, bare=False)[0] if place is None else Phrase().add("sur place")
+        if slot == "place" and place is not None:  # a second {place} in one template refers back
+            if context.place_used:
+                return Phrase().add("sur place")
             context.place_used = True
             return place
         if slot in ("victim", "witness"):

@@ -43,7 +43,6 @@ class Context:
     vehicle: Vehicle | None
     suspect: Person | None
     complainant: Person | None
-    time_used: bool = False
     place_used: bool = False
     suspect_used: bool = False
     vehicle_used: bool = False
