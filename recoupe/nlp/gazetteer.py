@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
-import math
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recoupe.ontology.errors import InvalidInput
-from recoupe.ontology.geo import distance_m, in_polygon
+from recoupe.ontology.geo import PointGrid, distance_m, in_polygon
 
 MARSEILLE = Path(__file__).parent / "data" / "marseille"
-GRID_DEG = 0.005  # about 400 m × 550 m at Marseille's latitude
 
 Ring = tuple[tuple[float, float], ...]
 Polygon = tuple[Ring, ...]
@@ -72,7 +69,7 @@ class Gazetteer:
     streets: tuple[Street, ...]
     landmarks: tuple[Landmark, ...]
     quartiers: tuple[Quartier, ...]
-    _grid: dict[tuple[int, int], tuple[int, ...]] = field(repr=False, compare=False, default_factory=dict)
+    _grid: PointGrid = field(repr=False, compare=False, default_factory=PointGrid)
 
     def quartier_at(self, lon: float, lat: float) -> Quartier | None:
         """The quartier containing the point, or None outside the city."""
@@ -86,19 +83,11 @@ class Gazetteer:
 
     def streets_near(self, lon: float, lat: float, radius_m: float) -> Iterator[tuple[Street, float]]:
         """Streets whose point lies within `radius_m` of (lon, lat), with their distance."""
-        reach = math.ceil(radius_m / 400.0)
-        cx, cy = _cell(lon, lat)
-        for dx in range(-reach, reach + 1):
-            for dy in range(-reach, reach + 1):
-                for index in self._grid.get((cx + dx, cy + dy), ()):
-                    street = self.streets[index]
-                    d = distance_m(lon, lat, street.lon, street.lat)
-                    if d <= radius_m:
-                        yield street, d
-
-
-def _cell(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / GRID_DEG), math.floor(lat / GRID_DEG)
+        for index in self._grid.near(lon, lat, radius_m):
+            street = self.streets[index]
+            d = distance_m(lon, lat, street.lon, street.lat)
+            if d <= radius_m:
+                yield street, d
 
 
 @functools.cache
@@ -133,10 +122,10 @@ def load_gazetteer(directory: Path, city: str) -> Gazetteer:
             f"The gazetteer in {directory} is not in the expected format ({exc!r})",
             "see recoupe/nlp/data/marseille for the format of the three files",
         ) from exc
-    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+    grid = PointGrid()
     for index, street in enumerate(streets):
-        grid[_cell(street.lon, street.lat)].append(index)
-    return Gazetteer(city, streets, landmarks, quartiers, {k: tuple(v) for k, v in grid.items()})
+        grid.add(index, street.lon, street.lat)
+    return Gazetteer(city, streets, landmarks, quartiers, grid)
 
 
 def _read(path: Path) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -58,3 +58,36 @@ def in_ring(lon: float, lat: float, ring: Ring) -> bool:
 def in_polygon(lon: float, lat: float, polygon: Polygon) -> bool:
     """Inside the outer ring and outside every hole."""
     return in_ring(lon, lat, polygon[0]) and not any(in_ring(lon, lat, hole) for hole in polygon[1:])
+
+
+def roughly_within(lon1: float, lat1: float, lon2: float, lat2: float, radius_m: float) -> bool:
+    """A cheap bounding-box prefilter: never rejects a point that `distance_m` would accept."""
+    margin = radius_m * 1.01 + 1.0
+    if abs(lat2 - lat1) * 110_574.0 > margin:
+        return False
+    return abs(lon2 - lon1) * 111_320.0 * math.cos(math.radians(max(abs(lat1), abs(lat2)) + 0.01)) <= margin
+
+
+class PointGrid:
+    """Indices of points bucketed in a lon/lat grid, for 'what lies within R metres' lookups."""
+
+    def __init__(self, cell_deg: float = 0.0015) -> None:  # about 120 m × 170 m at Marseille's latitude
+        self.cell_deg = cell_deg
+        self.cells: dict[tuple[int, int], list[int]] = {}
+
+    def _cell(self, lon: float, lat: float) -> tuple[int, int]:
+        return math.floor(lon / self.cell_deg), math.floor(lat / self.cell_deg)
+
+    def add(self, index: int, lon: float, lat: float) -> None:
+        self.cells.setdefault(self._cell(lon, lat), []).append(index)
+
+    def near(self, lon: float, lat: float, radius_m: float) -> Iterator[int]:
+        """Every index whose cell may hold a point within `radius_m` (filter with `distance_m`)."""
+        reach_y = math.ceil(radius_m / (self.cell_deg * 110_574.0))
+        reach_x = math.ceil(
+            radius_m / (self.cell_deg * 111_320.0 * math.cos(math.radians(min(abs(lat) + 1, 89))))
+        )
+        cx, cy = self._cell(lon, lat)
+        for dx in range(-reach_x, reach_x + 1):
+            for dy in range(-reach_y, reach_y + 1):
+                yield from self.cells.get((cx + dx, cy + dy), ())

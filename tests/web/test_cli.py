@@ -160,3 +160,17 @@ def test_help_lists_the_commands(run_cli: Run, cli_env: dict[str, str]) -> None:
     for command in ("db", "init", "demo", "settings"):
         assert f"\n  {command} " in result.stdout
     assert run_cli("db", "--help", env=cli_env).stdout.count("\n  ") >= 3  # start, status, stop
+
+
+def test_demo_data_command(run_cli: Run, cli_env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "city"
+    result = run_cli("demo-data", "--out", str(out), "--logs", "300", "--days", "30", "--seed", "9", "--json", env=cli_env)
+    assert result.code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["logs"] == 300 and summary["cameras"] == 300 and sum(summary["by_category"].values()) == 300
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.txt", "assets.csv", "camera_outages.csv", "cameras.csv", "logs.csv", "quartiers.geojson", "truth.jsonl",
+    ]  # fmt: skip
+    assert len((out / "truth.jsonl").read_text(encoding="utf-8").splitlines()) == 300
+    refused = run_cli("demo-data", "--out", str(out), "--logs", "0", env=cli_env)
+    assert refused.code == 2 and "--logs" in refused.stderr

@@ -19,7 +19,7 @@ from recoupe.ingest.democity.params import (
 )
 from recoupe.ingest.democity.sampling import WeightedChoice
 from recoupe.ingest.democity.world import Asset, Person, Vehicle, World, random_plate
-from recoupe.ontology.geo import distance_m
+from recoupe.ontology.geo import distance_m, roughly_within
 
 
 class Cast:
@@ -86,7 +86,9 @@ class Cast:
         near = [
             p
             for p in self.world.callers
-            if p.home and distance_m(p.home.lon, p.home.lat, event.lon, event.lat) < 500
+            if p.home
+            and roughly_within(p.home.lon, p.home.lat, event.lon, event.lat, 500)
+            and distance_m(p.home.lon, p.home.lat, event.lon, event.lat) < 500
         ]
         return self.rng.choice(near) if near and self.rng.random() < 0.4 else None
 

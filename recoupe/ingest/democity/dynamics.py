@@ -85,7 +85,7 @@ class Process:
     def __init__(self, world: World, rng: random.Random) -> None:
         self.world = world
         self.rng = rng
-        self.recent: deque[Event] = deque()
+        self.recent: deque[list[Event]] = deque()  # one list per day, newest last
         self.number = 0
         self.outages_by_day: dict[int, list[Camera]] = {}
         for cam in world.cameras:
@@ -102,18 +102,19 @@ class Process:
     def days(self, n_logs: int) -> Iterator[list[Event]]:
         totals = daily_totals(n_logs, self.world.start, self.world.days, self.rng)
         for d, count in enumerate(totals):
+            self.recent.append([])
+            if len(self.recent) > REPEAT_WINDOW_DAYS + 1:
+                self.recent.popleft()
             yield [self._event(d) for _ in range(count)]
 
     def _event(self, d: int) -> Event:
         day = self.world.start + timedelta(days=d)
-        while self.recent and (day - self.recent[0].at).days > REPEAT_WINDOW_DAYS:
-            self.recent.popleft()
         self.number += 1
-        if self.recent and self.rng.random() < P_REPEAT:
+        if any(self.recent) and self.rng.random() < P_REPEAT:
             event = self._repeat(d, day)
         else:
             event = self._background(d, day)
-        self.recent.append(event)
+        self.recent[-1].append(event)
         return event
 
     def _at(self, day: datetime, category: str) -> datetime:
@@ -164,9 +165,10 @@ class Process:
         return Event(self.number, category, self._at(day, category), lon, lat, site)
 
     def _repeat(self, d: int, day: datetime) -> Event:
-        recent = list(self.recent)
-        ages = [(day - e.at).total_seconds() / 86400 for e in recent]
-        parent = recent[WeightedChoice([math.exp(-max(a, 0) / 1.5) for a in ages]).draw(self.rng)]
+        # the parent's day: recent days weigh more (e-folding 1.5 days), then any incident of that day
+        days = [(age, events) for age, events in enumerate(reversed(self.recent)) if events]
+        weights = [math.exp(-age / 1.5) * len(events) for age, events in days]
+        parent = self.rng.choice(days[WeightedChoice(weights).draw(self.rng)][1])
         category = parent.category
         if category in RELATED and self.rng.random() < 0.3:
             category = self.rng.choice(RELATED[category])

@@ -1,36 +1,11 @@
-"""Sampling helpers of the demo city: weighted draws, Poisson counts, and a coarse grid for nearby lookups."""
+"""Sampling helpers of the demo city: weighted draws and Poisson counts."""
 
 from __future__ import annotations
 
 import bisect
 import math
 import random
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-
-CELL_DEG = 0.004  # grid for nearby lookups: about 320 m × 440 m
-
-
-@dataclass
-class Grid:
-    """Points bucketed in a coarse grid, for 'what is within R metres' lookups."""
-
-    cells: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, index: int, lon: float, lat: float) -> None:
-        self.cells[_cell(lon, lat)].append(index)
-
-    def near(self, lon: float, lat: float, radius_m: float) -> Iterator[int]:
-        reach = math.ceil(radius_m / 320.0)
-        cx, cy = _cell(lon, lat)
-        for dx in range(-reach, reach + 1):
-            for dy in range(-reach, reach + 1):
-                yield from self.cells.get((cx + dx, cy + dy), ())
-
-
-def _cell(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / CELL_DEG), math.floor(lat / CELL_DEG)
+from collections.abc import Sequence
 
 
 class WeightedChoice:

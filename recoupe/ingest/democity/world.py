@@ -18,9 +18,9 @@ from recoupe.ingest.democity.params import (
     FADING,
     PERSISTENT,
 )
-from recoupe.ingest.democity.sampling import Grid, WeightedChoice, poisson
+from recoupe.ingest.democity.sampling import WeightedChoice, poisson
 from recoupe.nlp.gazetteer import Gazetteer, Landmark, Street
-from recoupe.ontology.geo import angle_between, bearing_deg, distance_m, offset
+from recoupe.ontology.geo import PointGrid, angle_between, bearing_deg, distance_m, offset, roughly_within
 
 CENTRE = (5.3738, 43.2951)  # the Vieux-Port
 
@@ -80,6 +80,8 @@ class Camera:
 
     def sees(self, lon: float, lat: float) -> bool:
         """Within range and inside the field-of-view wedge (whether working or not)."""
+        if not roughly_within(self.lon, self.lat, lon, lat, self.range_m):
+            return False
         d = distance_m(self.lon, self.lat, lon, lat)
         if d > self.range_m:
             return False
@@ -125,13 +127,13 @@ class World:
     start: datetime
     days: int
     sites: list[Site]
-    site_grid: Grid
+    site_grid: PointGrid
     centrality: WeightedChoice
     hotspots: list[Hotspot]
     cameras: list[Camera]
-    camera_grid: Grid
+    camera_grid: PointGrid
     assets: list[Asset]
-    asset_grid: Grid
+    asset_grid: PointGrid
     suspects: list[Person]
     suspect_weights: WeightedChoice
     callers: list[Person]
@@ -143,6 +145,8 @@ class World:
         found = []
         for index in self.site_grid.near(lon, lat, radius_m):
             site = self.sites[index]
+            if not roughly_within(lon, lat, site.lon, site.lat, radius_m):
+                continue
             d = distance_m(lon, lat, site.lon, site.lat)
             if d <= radius_m:
                 found.append((site, d))
@@ -157,7 +161,9 @@ class World:
         found = []
         for index in self.asset_grid.near(lon, lat, radius_m):
             asset = self.assets[index]
-            if kind is None or asset.type == kind:
+            if (kind is None or asset.type == kind) and roughly_within(
+                lon, lat, asset.lon, asset.lat, radius_m
+            ):
                 d = distance_m(lon, lat, asset.lon, asset.lat)
                 if d <= radius_m:
                     found.append((asset, d))
@@ -167,7 +173,7 @@ class World:
 def build_world(gazetteer: Gazetteer, rng: random.Random, start: datetime, days: int, n_logs: int) -> World:
     """Everything that does not change day to day, drawn once from the seed."""
     sites = _sites(gazetteer)
-    grid = Grid()
+    grid = PointGrid()
     for site in sites:
         grid.add(site.index, site.lon, site.lat)
     centrality = WeightedChoice([0.12 + math.exp(-distance_m(*CENTRE, s.lon, s.lat) / 2500.0) for s in sites])
@@ -186,11 +192,11 @@ def build_world(gazetteer: Gazetteer, rng: random.Random, start: datetime, days:
         if n in by_name
     ]
     cameras = _cameras(rng, sites, grid, hotspots, centrality, start, days)
-    camera_grid = Grid()
+    camera_grid = PointGrid()
     for i, cam in enumerate(cameras):
         camera_grid.add(i, cam.lon, cam.lat)
     assets = _assets(rng, sites, centrality, start, days)
-    asset_grid = Grid()
+    asset_grid = PointGrid()
     for i, asset in enumerate(assets):
         asset_grid.add(i, asset.lon, asset.lat)
     people = _People(rng)
@@ -243,7 +249,7 @@ def _sites(gazetteer: Gazetteer) -> list[Site]:
 def _cameras(
     rng: random.Random,
     sites: list[Site],
-    grid: Grid,
+    grid: PointGrid,
     hotspots: list[Hotspot],
     centrality: WeightedChoice,
     start: datetime,
