@@ -41,5 +41,5 @@ def test_streets_near_a_point() -> None:
 
 
 def test_missing_gazetteer_file(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="streets.json is missing"):
+    with pytest.raises(InvalidInput, match=r"streets\.json is missing"):
         load_gazetteer(tmp_path, "Nowhere")
