@@ -19,7 +19,7 @@ from recoupe.ingest.democity.params import (
 )
 from recoupe.ingest.democity.sampling import WeightedChoice
 from recoupe.ingest.democity.world import Asset, Person, Vehicle, World, random_plate
-from recoupe.ontology.geo import distance_m, roughly_within
+from recoupe.ontology.geo import distance_m
 
 
 class Cast:
@@ -83,13 +83,7 @@ class Cast:
         )
 
     def caller(self, event: Event) -> Person | None:
-        near = [
-            p
-            for p in self.world.callers
-            if p.home
-            and roughly_within(p.home.lon, p.home.lat, event.lon, event.lat, 500)
-            and distance_m(p.home.lon, p.home.lat, event.lon, event.lat) < 500
-        ]
+        near = self.world.callers_near(event.lon, event.lat, 500)
         return self.rng.choice(near) if near and self.rng.random() < 0.4 else None
 
     def new_person(self, event: Event, tag: str) -> Person:

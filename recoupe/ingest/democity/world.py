@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from recoupe.ingest.democity import phrases
@@ -140,12 +140,25 @@ class World:
     officers: list[Person]
     vehicles: list[Vehicle]
     vehicle_weights: WeightedChoice
+    caller_grid: PointGrid = field(default_factory=PointGrid)
+
+    def __post_init__(self) -> None:
+        for i, person in enumerate(self.callers):
+            if person.home is not None:
+                self.caller_grid.add(i, person.home.lon, person.home.lat)
+
+    def callers_near(self, lon: float, lat: float, radius_m: float) -> list[Person]:
+        near = (self.callers[i] for i in self.caller_grid.near(lon, lat, radius_m))
+        return [p for p in near if p.home and distance_m(lon, lat, p.home.lon, p.home.lat) <= radius_m]
 
     def sites_near(self, lon: float, lat: float, radius_m: float) -> list[tuple[Site, float]]:
         found = []
+        # equirectangular prefilter, inlined: this is the generator's hottest loop
+        kx, ky, reach = 111_320.0 * math.cos(math.radians(lat)), 110_574.0, (radius_m * 1.01 + 1.0) ** 2
         for index in self.site_grid.near(lon, lat, radius_m):
             site = self.sites[index]
-            if not roughly_within(lon, lat, site.lon, site.lat, radius_m):
+            dx, dy = (site.lon - lon) * kx, (site.lat - lat) * ky
+            if dx * dx + dy * dy > reach:
                 continue
             d = distance_m(lon, lat, site.lon, site.lat)
             if d <= radius_m:
