@@ -28,7 +28,9 @@ def test_quartier_of_known_places() -> None:
 
 def test_streets_assigned_to_a_quartier_lie_in_it() -> None:
     g = marseille()
-    inside = sum(1 for s in g.streets if (q := g.quartier_at(s.lon, s.lat)) is not None and q.name == s.quartier)
+    inside = sum(
+        1 for s in g.streets if (q := g.quartier_at(s.lon, s.lat)) is not None and q.name == s.quartier
+    )
     assert inside / len(g.streets) > 0.99  # the simplified polygons keep the streets' quartiers
 
 

@@ -164,10 +164,14 @@ def test_help_lists_the_commands(run_cli: Run, cli_env: dict[str, str]) -> None:
 
 def test_demo_data_command(run_cli: Run, cli_env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "city"
-    result = run_cli("demo-data", "--out", str(out), "--logs", "300", "--days", "30", "--seed", "9", "--json", env=cli_env)
+    result = run_cli(
+        "demo-data", "--out", str(out), "--logs", "300", "--days", "30", "--seed", "9", "--json", env=cli_env
+    )
     assert result.code == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["logs"] == 300 and summary["cameras"] == 300 and sum(summary["by_category"].values()) == 300
+    assert (
+        summary["logs"] == 300 and summary["cameras"] == 300 and sum(summary["by_category"].values()) == 300
+    )
     assert sorted(p.name for p in out.iterdir()) == [
         "README.txt", "assets.csv", "camera_outages.csv", "cameras.csv", "logs.csv", "quartiers.geojson", "truth.jsonl",
     ]  # fmt: skip

@@ -201,18 +201,19 @@ def time_expressions(
     out: list[TimeExpression] = []
     about_15, about_60 = _round(at, 15), _round(at, 60)
     exact = at.replace(second=0, microsecond=0)
+    # "vers 23h15" means ±15 minutes, "vers 23h" ±30 (tests/fixtures/GOLD_GUIDELINES.md)
+    half = 15 if about_15.minute else 30
     precise = [
         (f"à {clock(rng, exact)}", exact, exact),
-        (f"vers {clock(rng, about_15)}", shift(about_15, -15), shift(about_15, 15)),
-        (
-            f"vers {clock(rng, about_60, False)}",
-            shift(about_60, -30),
-            shift(about_60, 30),
-        ),
+        (f"vers {clock(rng, about_15)}", shift(about_15, -half), shift(about_15, half)),
+        (f"vers {clock(rng, about_60, False)}", shift(about_60, -30), shift(about_60, 30)),
         (f"{clock(rng, exact)}", exact, exact),
     ]
+    # a rounded time can cross midnight: a day word must name the day of the time written
+    centres = (exact, about_15, about_60, exact)
+    same_day = [p for p, centre in zip(precise, centres, strict=True) if centre.date() == at.date()]
     if gap_days == 0:
-        out += [TimeExpression(t, a, b) for t, a, b in precise]
+        out += [TimeExpression(t, a, b) for t, a, b in same_day]
         if 6 <= h < 12:
             out.append(
                 TimeExpression(
@@ -231,7 +232,7 @@ def time_expressions(
             )
         out.append(TimeExpression("ce jour", day, reported.replace(second=0, microsecond=0)))
     if gap_days == 1:
-        out += [TimeExpression(f"hier {t}", a, b) for t, a, b in precise[:3]]
+        out += [TimeExpression(f"hier {t}", a, b) for t, a, b in same_day if not t[:1].isdigit()]
         if h >= 18:
             out.append(TimeExpression("hier soir", day.replace(hour=18), day + timedelta(days=1)))
         if 16 <= h < 19:
@@ -248,10 +249,12 @@ def time_expressions(
     if 2 <= gap_days <= 6:
         name = WEEKDAYS[at.weekday()]
         out.append(TimeExpression(f"{name} dernier", day, day + timedelta(days=1)))
-        out.append(TimeExpression(f"{name} dernier vers {clock(rng, about_60, False)}", *precise[2][1:]))
+        if about_60.date() == at.date():
+            out.append(TimeExpression(f"{name} dernier vers {clock(rng, about_60, False)}", *precise[2][1:]))
     if gap_days >= 1:
         date = f"{at.day:02d}/{at.month:02d}"
-        out.append(TimeExpression(f"le {date} vers {clock(rng, about_60, False)}", *precise[2][1:]))
+        if about_60.date() == at.date():
+            out.append(TimeExpression(f"le {date} vers {clock(rng, about_60, False)}", *precise[2][1:]))
         out.append(TimeExpression(f"le {date}", day, day + timedelta(days=1)))
     if category in ("burglary", "theft", "vandalism") and 7 <= h <= 19:
         first = max(6, h - rng.randint(1, 5))

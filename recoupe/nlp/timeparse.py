@@ -1,0 +1,193 @@
+"""French time expressions → the occurrence interval they support, anchored on when the log was written.
+
+`interval("vers 23h15", reported_at)` → (23:00, 23:30) that evening; `interval("dans la nuit de samedi à
+dimanche", reported_at)` → (Saturday 22:00, Sunday 06:00) of the latest such night. Unknown stays unknown: an
+expression that cannot be read gives None, never a guess. Conventions: tests/fixtures/GOLD_GUIDELINES.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
+          "novembre", "decembre")  # fmt: skip
+NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
+           "dix": 10, "quinze": 15}  # fmt: skip
+
+CLOCK = r"(?:\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?|(?<![-\w])(minuit)|(?<![-\w])(midi))"
+# Periods of a day: (start hour, end hour); an end of 24 or more runs into the next day.
+PERIODS = (
+    (r"en fin d'apres[- ]midi", 16, 19),
+    (r"en debut d'apres[- ]midi", 12, 15),
+    (r"(?:cet |dans l'|en |l')apres[- ]midi|cet aprem", 12, 18),
+    (r"en fin de matinee", 10, 12),
+    (r"(?:ce |le |au petit |dans la |en )mat(?:in|inee)|tot le matin", 6, 12),
+    (r"en debut de soiree", 18, 21),
+    (r"(?:ce |le |en |dans la )soir(?:ee)?|soir", 18, 24),
+    (r"en journee|dans la journee|pendant la journee", 8, 19),
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.lower().replace("’", "'"))
+    return re.sub(r"\s+", " ", "".join(c for c in text if unicodedata.category(c) != "Mn")).strip()
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A local time on a day; an hour of 24 or more lands on the next day. Normalised across DST changes."""
+    extra, hour = divmod(hour, 24)
+    local = datetime.combine(day + timedelta(days=extra), time(hour, minute), PARIS)
+    return local.astimezone(UTC).astimezone(PARIS)
+
+
+def _shift(at: datetime, minutes: int) -> datetime:
+    return (at.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(PARIS)
+
+
+def _clock(match: re.Match[str], offset: int = 1) -> tuple[int, int]:
+    hour, minute, midnight, noon = match.group(offset, offset + 1, offset + 2, offset + 3)
+    if midnight:
+        return 0, 0
+    if noon:
+        return 12, 0
+    return int(hour), int(minute or 0)
+
+
+def _last_weekday(name: str, before: date, allow_today: bool) -> date:
+    target = WEEKDAYS.index(name)
+    back = (before.weekday() - target) % 7
+    if back == 0 and not allow_today:
+        back = 7
+    return before - timedelta(days=back)
+
+
+def _day(text: str, reported: datetime) -> tuple[date | None, str]:
+    """The day an expression names (and the expression without it), or None when it names none."""
+    today = reported.date()
+    match = re.search(r"\b(?:le |du )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
+    if match:
+        d, m, y = int(match.group(1)), int(match.group(2)), match.group(3)
+        year = (2000 + int(y) if len(y) == 2 else int(y)) if y else today.year
+        try:
+            day = date(year, m, d)
+        except ValueError:
+            return None, text
+        if not y and day > today:
+            day = date(year - 1, m, d)
+        return day, text[: match.start()] + text[match.end() :]
+    match = re.search(r"\b(?:le )?(\d{1,2}|1er) (" + "|".join(MONTHS) + r")\b", text)
+    if match:
+        d, m = int(match.group(1).replace("er", "")), MONTHS.index(match.group(2)) + 1
+        try:
+            day = date(today.year, m, d)
+        except ValueError:
+            return None, text
+        if day > today:
+            day = date(today.year - 1, m, d)
+        return day, text[: match.start()] + text[match.end() :]
+    for word, back in (("avant-hier", 2), ("avant hier", 2), ("hier", 1), ("aujourd'hui", 0), ("ce jour", 0)):
+        if re.search(r"\b" + word + r"\b", text):
+            return today - timedelta(days=back), text.replace(word, " ")
+    match = re.search(r"\b(" + "|".join(WEEKDAYS) + r")( dernier| passe)?\b", text)
+    if match:
+        return _last_weekday(match.group(1), today, allow_today=not match.group(2)), text.replace(
+            match.group(0), " "
+        )
+    return None, text
+
+
+def _base(day: date | None, night: date | None, today: date, hour: int) -> date:
+    """The day a clock time falls on: in a named night, before noon means the morning after."""
+    if night is not None:
+        return night + timedelta(days=1) if hour < 12 else night
+    return day or today
+
+
+def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime] | None:
+    """The interval one French time expression supports, or None when it cannot be read."""
+    text = _fold(expression)
+    reported = reported_at.astimezone(PARIS)
+    today = reported.date()
+
+    match = re.search(r"depuis (\d+|" + "|".join(NUMBERS) + r") (jours?|heures?|semaines?|mois)", text)
+    if match:
+        n = int(match.group(1)) if match.group(1).isdigit() else NUMBERS[match.group(1)]
+        unit = {
+            "j": timedelta(days=1),
+            "h": timedelta(hours=1),
+            "s": timedelta(weeks=1),
+            "m": timedelta(days=30),
+        }
+        return reported - n * unit[match.group(2)[0]], reported
+
+    match = re.search(
+        r"nuit (?:du |de )?(" + "|".join(WEEKDAYS) + r")(?: \d{1,2})? (?:a|au) (" + "|".join(WEEKDAYS) + ")",
+        text,
+    )
+    night: date | None = None
+    if match:
+        night = _last_weekday(match.group(1), today, allow_today=True)
+        if _at(night, 22) > reported:  # that night has not begun: the week before
+            night -= timedelta(days=7)
+    elif re.search(r"\b(cette nuit|dans la nuit|la nuit derniere|nuit derniere)\b", text):
+        night = today - timedelta(days=1) if reported.hour < 14 else today
+    day, rest = _day(text if night is None else "", reported)
+    if night is not None:
+        rest = text
+
+    clocks = list(re.finditer(CLOCK, rest))
+    between = re.search(r"(?:entre|de) " + CLOCK + r" (?:et|a) " + CLOCK, rest)
+    if between:
+        (h1, m1), (h2, m2) = _clock(between), _clock(between, 5)
+        base = _base(day, night, today, h1)
+        start = _at(base, h1, m1)
+        end = _at(base, h2, m2) if (h2, m2) > (h1, m1) else _at(base + timedelta(days=1), h2, m2)
+        return start, end
+    if clocks:
+        clock_match = clocks[0]
+        h, m = _clock(clock_match)
+        at = _at(_base(day, night, today, h), h, m)
+        if day is None and night is None and at - reported > timedelta(hours=1):
+            at = _at(today - timedelta(days=1), h, m)  # "vers 23h45" written at 00:30 means yesterday
+        approximate = re.search(r"\b(vers|environ|aux alentours de|autour de|a peu pres)\b", rest)
+        if approximate or clock_match.group(3) or clock_match.group(4):
+            if approximate and (clock_match.group(2) and clock_match.group(2) != "00"):
+                return _shift(at, -15), _shift(at, 15)
+            return (_shift(at, -30), _shift(at, 30)) if approximate else (at, at)
+        return at, at
+    if night is not None:
+        return _at(night, 22), _at(night, 30)
+    for pattern, start_h, end_h in PERIODS:
+        if re.search(pattern, rest):
+            base = day or today
+            return _at(base, start_h), _at(base, end_h)
+    if day is not None:
+        if day == today and re.search(r"\b(ce jour|aujourd'hui)\b", text):
+            return _at(day, 0), reported
+        return _at(day, 0), _at(day, 24)
+    return None
+
+
+def occurrence(expressions: list[str], reported_at: datetime) -> tuple[datetime, datetime] | None:
+    """The interval of the facts from a log's time expressions: the first one that reads, narrowed by a
+    later clock time when the first only gave the day ("le 14/03 … vers 2h")."""
+    readable = [(e, iv) for e in expressions if (iv := interval(e, reported_at)) is not None]
+    if not readable:
+        return None
+    start, end = readable[0][1]
+    if end - start >= timedelta(hours=8):
+        for expression, _ in readable[1:]:
+            narrowed = interval(expression, min(end, reported_at))  # read it as of the end of that day
+            if (
+                narrowed
+                and start <= narrowed[0]
+                and narrowed[1] <= end
+                and narrowed[1] - narrowed[0] < timedelta(hours=2)
+            ):
+                return narrowed
+    return start, end

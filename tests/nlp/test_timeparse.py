@@ -1,0 +1,97 @@
+"""French time expressions → intervals, per tests/fixtures/GOLD_GUIDELINES.md, anchored on the report time."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from recoupe.ingest.democity.writer import DemoSettings, generate
+from recoupe.nlp.timeparse import interval, occurrence
+
+# Reported on Monday 17 March 2025 at 09:40 (winter time, +01:00)
+MONDAY = datetime.fromisoformat("2025-03-17T09:40:00+01:00")
+
+
+def iso(value: tuple[datetime, datetime] | None) -> tuple[str, str] | None:
+    return (
+        None
+        if value is None
+        else (value[0].isoformat(timespec="minutes"), value[1].isoformat(timespec="minutes"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("à 8h15", ("2025-03-17T08:15+01:00", "2025-03-17T08:15+01:00")),
+        ("vers 8h15", ("2025-03-17T08:00+01:00", "2025-03-17T08:30+01:00")),
+        ("vers 8h", ("2025-03-17T07:30+01:00", "2025-03-17T08:30+01:00")),
+        (
+            "vers 23h45",
+            ("2025-03-16T23:30+01:00", "2025-03-17T00:00+01:00"),
+        ),  # later than the report: yesterday
+        ("07:50", ("2025-03-17T07:50+01:00", "2025-03-17T07:50+01:00")),
+        ("ce matin", ("2025-03-17T06:00+01:00", "2025-03-17T12:00+01:00")),
+        ("hier soir", ("2025-03-16T18:00+01:00", "2025-03-17T00:00+01:00")),
+        ("Hier en fin d'après-midi", ("2025-03-16T16:00+01:00", "2025-03-16T19:00+01:00")),
+        ("hier", ("2025-03-16T00:00+01:00", "2025-03-17T00:00+01:00")),
+        ("cette nuit", ("2025-03-16T22:00+01:00", "2025-03-17T06:00+01:00")),
+        ("dans la nuit de samedi à dimanche", ("2025-03-15T22:00+01:00", "2025-03-16T06:00+01:00")),
+        ("dans la nuit de samedi à dimanche vers 2h", ("2025-03-16T01:30+01:00", "2025-03-16T02:30+01:00")),
+        ("samedi dernier", ("2025-03-15T00:00+01:00", "2025-03-16T00:00+01:00")),
+        ("le 14/03 vers 22h", ("2025-03-14T21:30+01:00", "2025-03-14T22:30+01:00")),
+        ("le 14/03", ("2025-03-14T00:00+01:00", "2025-03-15T00:00+01:00")),
+        ("le 2 février", ("2025-02-02T00:00+01:00", "2025-02-03T00:00+01:00")),
+        ("le 20/12", ("2024-12-20T00:00+01:00", "2024-12-21T00:00+01:00")),  # a future date means last year
+        ("entre 8h et 9h", ("2025-03-17T08:00+01:00", "2025-03-17T09:00+01:00")),
+        ("de 23h10 à 01h40", ("2025-03-17T23:10+01:00", "2025-03-18T01:40+01:00")),
+        ("depuis 3 jours", ("2025-03-14T09:40+01:00", "2025-03-17T09:40+01:00")),
+        ("ce jour", ("2025-03-17T00:00+01:00", "2025-03-17T09:40+01:00")),
+        ("vers minuit", ("2025-03-16T23:30+01:00", "2025-03-17T00:30+01:00")),
+        ("cet après-midi", ("2025-03-17T12:00+01:00", "2025-03-17T18:00+01:00")),
+    ],
+)
+def test_guideline_examples(expression: str, expected: tuple[str, str]) -> None:
+    assert iso(interval(expression, MONDAY)) == expected
+
+
+def test_unknown_stays_unknown() -> None:
+    assert interval("récemment", MONDAY) is None
+    assert interval("à une date indéterminée", MONDAY) is None
+    assert occurrence([], MONDAY) is None
+
+
+def test_spring_forward_day_keeps_real_time() -> None:
+    reported = datetime.fromisoformat("2025-03-30T04:10:00+02:00")  # the night the clocks went forward
+    start, end = interval("vers 3h15", reported)  # 03:15 summer time exists; 02:xx did not
+    assert (end - start).total_seconds() == 1800
+
+
+def test_a_later_clock_narrows_a_day() -> None:
+    assert iso(occurrence(["le 14/03", "vers 2h"], MONDAY)) == (
+        "2025-03-14T01:30+01:00",
+        "2025-03-14T02:30+01:00",
+    )
+
+
+def test_agrees_with_the_demo_citys_truth(tmp_path: Path) -> None:
+    """The generator writes times by the same guidelines: the parser must read back what it meant."""
+    generate(DemoSettings(out=tmp_path, logs=3000, seed=31))
+    agree = total = 0
+    for line in (tmp_path / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["occurred_from"] is None:
+            continue
+        spans = [
+            record["text"][e["start"] : e["end"]] for e in record["entities"] if e["label"] == "DATETIME"
+        ]
+        got = occurrence(spans, datetime.fromisoformat(record["reported_at"]))
+        total += 1
+        agree += got is not None and (got[0], got[1]) == (
+            datetime.fromisoformat(record["occurred_from"]),
+            datetime.fromisoformat(record["occurred_to"]),
+        )
+    assert agree / total >= 0.98, (agree, total)
