@@ -1,0 +1,170 @@
+"""Offline geocoding against the gazetteer: street, landmark and district mentions → places with a precision.
+
+Matching folds case, accents and punctuation, expands French abbreviations as French geocoders do
+(bd/bld → boulevard, av → avenue, r → rue, pl → place, ch → chemin, imp → impasse, st → saint …), tolerates a
+dropped particle ("rue République") and small typos. The geocoder never claims a finer precision than it has:
+Marseille's gazetteer has no house numbers, so "12 bd National" resolves to the street's point, with precision
+"street" and the number kept as written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from recoupe.nlp.gazetteer import Gazetteer, Quartier, Street
+
+ABBREVIATIONS = {
+    "bd": "boulevard", "bld": "boulevard", "blvd": "boulevard", "bvd": "boulevard", "boul": "boulevard",
+    "av": "avenue", "ave": "avenue", "r": "rue", "pl": "place", "ch": "chemin", "chem": "chemin",
+    "imp": "impasse", "trav": "traverse", "tse": "traverse", "all": "allee", "crs": "cours", "sq": "square",
+    "rte": "route", "qu": "quai", "mtee": "montee", "rdpt": "rond point", "st": "saint", "ste": "sainte",
+    "esp": "esplanade", "pass": "passage", "prom": "promenade", "res": "residence",
+}  # fmt: skip
+PARTICLES = re.compile(r"\b(?:de la|de l|du|des|de|d|la|le|les|l)\b ?")
+ALIASES = {"vieux port": "Ombrière du Vieux-Port", "bonne mere": "Notre-Dame de la Garde"}
+NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:bis|ter|b|t)?\b[\s,]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place. `precision` is what was reached: street, landmark, quartier, arrondissement or city."""
+
+    name: str
+    precision: str
+    lat: float
+    lon: float
+    quartier: str | None = None
+    postcode: str | None = None
+    number: str | None = None
+    score: float = 1.0
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, apostrophes and hyphens as spaces, abbreviations expanded, single spaces."""
+    text = unicodedata.normalize("NFD", text.lower().replace("’", "'"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = re.sub(r"\brd[\s.-]*pt\b", "rond point", text)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
+
+
+def _closest(streets: list[Street], written: str) -> Street:
+    """Among streets sharing a key ('Cours Saint Louis' and 'Cours Saint-Louis'), the one written most alike."""
+    if len(streets) == 1:
+        return streets[0]
+    words = written.split()
+    if words and fold(words[0]) != words[0].lower():  # an abbreviated type: compare with the full one
+        words[0] = fold(words[0])
+    text = " ".join(words).lower()
+    return max(
+        streets, key=lambda s: (difflib.SequenceMatcher(None, text, s.name.lower()).ratio(), -len(s.name))
+    )
+
+
+def bare(folded: str) -> str:
+    """Without particles: 'rue de la republique' → 'rue republique'."""
+    return re.sub(r"\s+", " ", PARTICLES.sub("", folded)).strip()
+
+
+class Geocoder:
+    """Indexes a gazetteer once; each lookup is a dictionary hit or, failing that, a close-match search."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.streets: dict[str, list[Street]] = defaultdict(list)
+        for street in gazetteer.streets:
+            for key in {fold(street.name), bare(fold(street.name))}:
+                self.streets[key].append(street)
+        self.street_keys = sorted(self.streets)
+        self.landmarks = {fold(lm.name): lm for lm in gazetteer.landmarks}
+        for lm in gazetteer.landmarks:
+            short = re.split(r" dite | - |, ", lm.name)[0]
+            self.landmarks.setdefault(fold(short), lm)
+        by_name = {lm.name: lm for lm in gazetteer.landmarks}
+        self.landmarks |= {key: by_name[name] for key, name in ALIASES.items() if name in by_name}
+        self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
+        self.postcodes = {q.postcode: q for q in gazetteer.quartiers}
+
+    # ------------------------------------------------------------------ mentions
+
+    def street(self, mention: str) -> Place | None:
+        """An ADDRESS mention ('12 bd National', 'r. de la republique', 'La Canebière') → the street."""
+        number_match = NUMBER.match(mention)
+        number = number_match.group(1) if number_match else None
+        text = mention[number_match.end() :] if number_match else mention
+        key = fold(text)
+        if not key:
+            return None
+        found, score = self._street(key, text)
+        if found is None:
+            return None
+        quartier = self.gazetteer.quartier_at(found.lon, found.lat)
+        return Place(found.name, "street", found.lat, found.lon, found.quartier,
+                     quartier.postcode if quartier else None, number, score)  # fmt: skip
+
+    def _street(self, key: str, written: str) -> tuple[Street | None, float]:
+        for candidate in (key, bare(key)):
+            if candidate in self.streets:
+                return _closest(self.streets[candidate], written), 1.0
+        close = difflib.get_close_matches(bare(key), self.street_keys, n=1, cutoff=0.88)
+        if close:
+            score = difflib.SequenceMatcher(None, bare(key), close[0]).ratio()
+            return _closest(self.streets[close[0]], written), score
+        return None, 0.0
+
+    def landmark(self, mention: str) -> Place | None:
+        """A PLACE mention ('gare Saint-Charles', 'Vieux-Port') → the landmark."""
+        key = fold(mention)
+        found = self.landmarks.get(key) or self.landmarks.get(bare(key))
+        score = 1.0
+        if found is None:
+            close = difflib.get_close_matches(key, list(self.landmarks), n=1, cutoff=0.85)
+            if not close:
+                return None
+            found, score = self.landmarks[close[0]], difflib.SequenceMatcher(None, key, close[0]).ratio()
+        quartier = self.gazetteer.quartier_at(found.lon, found.lat)
+        return Place(found.name, "landmark", found.lat, found.lon, quartier.name if quartier else None,
+                     quartier.postcode if quartier else None, None, score)  # fmt: skip
+
+    def district(self, mention: str) -> Place | None:
+        """A DISTRICT mention: a quartier ('Noailles'), a postcode ('13003') or an arrondissement ('3e arr.')."""
+        key = fold(mention)
+        quartier = self.quartiers.get(key) or self.quartiers.get(bare(key))
+        if quartier is None:
+            close = difflib.get_close_matches(key, list(self.quartiers), n=1, cutoff=0.85)
+            quartier = self.quartiers[close[0]] if close else None
+        if quartier is not None:
+            return Place(
+                quartier.name, "quartier", quartier.lat, quartier.lon, quartier.name, quartier.postcode
+            )
+        match = re.search(r"\b130(\d{2})\b", key) or re.search(r"\b(\d{1,2}) ?(?:e|er|eme)\b", key)
+        if match and 1 <= int(match.group(1)) <= 16:
+            return self.arrondissement(int(match.group(1)))
+        return None
+
+    def arrondissement(self, number: int) -> Place:
+        members = [q for q in self.gazetteer.quartiers if q.arrondissement == number]
+        lat = sum(q.lat for q in members) / len(members)
+        lon = sum(q.lon for q in members) / len(members)
+        return Place(f"{number}e arrondissement", "arrondissement", lat, lon, None, f"130{number:02d}")
+
+    def corner(self, first: Place, second: Place) -> Place:
+        """Two streets named together ('angle rue X / bd Y'): the midpoint of their points."""
+        return Place(f"angle {first.name} / {second.name}", "street", (first.lat + second.lat) / 2,
+                     (first.lon + second.lon) / 2, first.quartier, first.postcode, None, min(first.score, second.score))  # fmt: skip
+
+    def city(self) -> Place:
+        """The city as a whole, placed at its town hall when the gazetteer has one, else amid its quartiers."""
+        hall = next((lm for lm in self.gazetteer.landmarks if lm.name == "Hôtel de Ville"), None)
+        if hall is not None:
+            return Place(self.gazetteer.city, "city", hall.lat, hall.lon)
+        quartiers = self.gazetteer.quartiers
+        return Place(self.gazetteer.city, "city", sum(q.lat for q in quartiers) / len(quartiers),
+                     sum(q.lon for q in quartiers) / len(quartiers))  # fmt: skip
+
+    def quartier_of(self, lat: float, lon: float) -> Quartier | None:
+        return self.gazetteer.quartier_at(lon, lat)
