@@ -18,12 +18,34 @@ from dataclasses import dataclass
 from recoupe.nlp.gazetteer import Gazetteer, Quartier, Street
 
 ABBREVIATIONS = {
-    "bd": "boulevard", "bld": "boulevard", "blvd": "boulevard", "bvd": "boulevard", "boul": "boulevard",
-    "av": "avenue", "ave": "avenue", "r": "rue", "pl": "place", "ch": "chemin", "chem": "chemin",
-    "imp": "impasse", "trav": "traverse", "tse": "traverse", "all": "allee", "crs": "cours", "sq": "square",
-    "rte": "route", "qu": "quai", "mtee": "montee", "rdpt": "rond point", "st": "saint", "ste": "sainte",
-    "esp": "esplanade", "pass": "passage", "prom": "promenade", "res": "residence",
-}  # fmt: skip
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "blvd": "boulevard",
+    "bvd": "boulevard",
+    "boul": "boulevard",
+    "av": "avenue",
+    "ave": "avenue",
+    "r": "rue",
+    "pl": "place",
+    "ch": "chemin",
+    "chem": "chemin",
+    "imp": "impasse",
+    "trav": "traverse",
+    "tse": "traverse",
+    "all": "allee",
+    "crs": "cours",
+    "sq": "square",
+    "rte": "route",
+    "qu": "quai",
+    "mtee": "montee",
+    "rdpt": "rond point",
+    "st": "saint",
+    "ste": "sainte",
+    "esp": "esplanade",
+    "pass": "passage",
+    "prom": "promenade",
+    "res": "residence",
+}
 PARTICLES = re.compile(r"\b(?:de la|de l|du|des|de|d|la|le|les|l)\b ?")
 ALIASES = {"vieux port": "Ombrière du Vieux-Port", "bonne mere": "Notre-Dame de la Garde"}
 NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:bis|ter|b|t)?\b[\s,]*", re.IGNORECASE)
@@ -31,7 +53,7 @@ NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:bis|ter|b|t)?\b[\s,]*", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Place:
-    """A resolved place. `precision` is what was reached: street, landmark, quartier, arrondissement or city."""
+    """A resolved place; `precision` is the level reached (street … city, never finer than the data)."""
 
     name: str
     precision: str
@@ -53,7 +75,7 @@ def fold(text: str) -> str:
 
 
 def _closest(streets: list[Street], written: str) -> Street:
-    """Among streets sharing a key ('Cours Saint Louis' and 'Cours Saint-Louis'), the one written most alike."""
+    """Among streets sharing a key ('Cours Saint Louis', 'Cours Saint-Louis'), the one written most alike."""
     if len(streets) == 1:
         return streets[0]
     words = written.split()
@@ -103,8 +125,16 @@ class Geocoder:
         if found is None:
             return None
         quartier = self.gazetteer.quartier_at(found.lon, found.lat)
-        return Place(found.name, "street", found.lat, found.lon, found.quartier,
-                     quartier.postcode if quartier else None, number, score)  # fmt: skip
+        return Place(
+            found.name,
+            "street",
+            found.lat,
+            found.lon,
+            found.quartier,
+            quartier.postcode if quartier else None,
+            number,
+            score,
+        )
 
     def _street(self, key: str, written: str) -> tuple[Street | None, float]:
         for candidate in (key, bare(key)):
@@ -127,11 +157,19 @@ class Geocoder:
                 return None
             found, score = self.landmarks[close[0]], difflib.SequenceMatcher(None, key, close[0]).ratio()
         quartier = self.gazetteer.quartier_at(found.lon, found.lat)
-        return Place(found.name, "landmark", found.lat, found.lon, quartier.name if quartier else None,
-                     quartier.postcode if quartier else None, None, score)  # fmt: skip
+        return Place(
+            found.name,
+            "landmark",
+            found.lat,
+            found.lon,
+            quartier.name if quartier else None,
+            quartier.postcode if quartier else None,
+            None,
+            score,
+        )
 
     def district(self, mention: str) -> Place | None:
-        """A DISTRICT mention: a quartier ('Noailles'), a postcode ('13003') or an arrondissement ('3e arr.')."""
+        """A DISTRICT mention: quartier ('Noailles'), postcode ('13003') or arrondissement ('3e arr.')."""
         key = fold(mention)
         quartier = self.quartiers.get(key) or self.quartiers.get(bare(key))
         if quartier is None:
@@ -154,17 +192,29 @@ class Geocoder:
 
     def corner(self, first: Place, second: Place) -> Place:
         """Two streets named together ('angle rue X / bd Y'): the midpoint of their points."""
-        return Place(f"angle {first.name} / {second.name}", "street", (first.lat + second.lat) / 2,
-                     (first.lon + second.lon) / 2, first.quartier, first.postcode, None, min(first.score, second.score))  # fmt: skip
+        return Place(
+            f"angle {first.name} / {second.name}",
+            "street",
+            (first.lat + second.lat) / 2,
+            (first.lon + second.lon) / 2,
+            first.quartier,
+            first.postcode,
+            None,
+            min(first.score, second.score),
+        )
 
     def city(self) -> Place:
-        """The city as a whole, placed at its town hall when the gazetteer has one, else amid its quartiers."""
+        """The whole city, placed at its town hall when the gazetteer has one, else amid its quartiers."""
         hall = next((lm for lm in self.gazetteer.landmarks if lm.name == "Hôtel de Ville"), None)
         if hall is not None:
             return Place(self.gazetteer.city, "city", hall.lat, hall.lon)
         quartiers = self.gazetteer.quartiers
-        return Place(self.gazetteer.city, "city", sum(q.lat for q in quartiers) / len(quartiers),
-                     sum(q.lon for q in quartiers) / len(quartiers))  # fmt: skip
+        return Place(
+            self.gazetteer.city,
+            "city",
+            sum(q.lat for q in quartiers) / len(quartiers),
+            sum(q.lon for q in quartiers) / len(quartiers),
+        )
 
     def quartier_of(self, lat: float, lon: float) -> Quartier | None:
         return self.gazetteer.quartier_at(lon, lat)
