@@ -1,0 +1,247 @@
+"""Rule-based finders for the entities rules find best: times, plates, cameras, street assets, districts,
+addresses and landmarks (the last three checked against the gazetteer). Each returns character spans.
+
+They run on the raw text (offsets are those of the text), before spaCy's statistical NER, which keeps persons
+and organisations. Spans follow tests/fixtures/GOLD_GUIDELINES.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from recoupe.nlp.geocoder import ABBREVIATIONS, Geocoder, Place, bare, fold
+
+WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
+CLOCK = r"(?:\d{1,2}\s?[hH](?:\s?\d{2})?|\d{1,2}:\d{2}|(?<![-\w])minuit|(?<![-\w])midi)(?![\w])"
+DATE = r"(?:(?:le|du) )?\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|(?:(?:le|du) )?(?:1er|\d{1,2}) " + MONTH
+PERIOD = (
+    r"(?:en (?:fin|d[ée]but) d'apr[èe]s[- ]midi|(?:cet |dans l'|en |l')apr[èe]s[- ]midi"
+    r"|en (?:fin|d[ée]but) de (?:matin[ée]e|soir[ée]e)|(?:ce|le|au petit|dans la|en) mat(?:in|in[ée]e)"
+    r"|(?:ce|le|en|dans la) soir(?:[ée]e)?|"
+    r"en journ[ée]e|dans la journ[ée]e|tôt le matin)"
+)
+NIGHT = (
+    r"(?:dans la nuit (?:du |de )?"
+    + WEEKDAY
+    + r"(?: \d{1,2})? (?:à|au) "
+    + WEEKDAY
+    + r"|cette nuit|dans la nuit|la nuit derni[èe]re)"
+)
+DAY = r"(?:avant-hier|hier|aujourd'hui|ce jour|" + WEEKDAY + r"(?: dernier| pass[ée])?|" + DATE + ")"
+APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
+TIME_RE = re.compile(
+    r"(?<![\w])(?:"
+    + r"depuis (?:\d+|un|une|deux|trois|quatre|cinq|six|huit|dix|quinze) (?:jours?|heures?|semaines?|mois)"
+    + r"|(?:" + DAY + r"|" + NIGHT + r")(?:,? (?:" + PERIOD[3:-1] + r"|soir|matin))?"
+    + r"(?:,? (?:" + APPROX + r" )?" + CLOCK
+    + r"|,? entre " + CLOCK + r" et " + CLOCK + r")?"
+    + r"|(?:entre|de) " + CLOCK + r" (?:et|à) " + CLOCK
+    + r"|(?:" + APPROX + r" )?" + CLOCK
+    + r"|" + PERIOD
+    + r")(?![\w])",
+    re.IGNORECASE,
+)  # fmt: skip
+PLATE_RE = re.compile(
+    r"(?<![\w-])(?:[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}"
+    r"|[a-hj-np-tv-z]{2}-\d{3}-[a-hj-np-tv-z]{2}"
+    r"|\d{1,4}[ -]?[A-Z]{2,3}[ -]?(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]))(?![\w-])"
+)
+CAMERA_RE = re.compile(
+    r"(?<![\w])(?:cam(?:[ée]ra)?s?\s?(?:n[°o]\.?\s?|num[ée]ro\s|#)?\d{1,5}|vid[ée]o du CSU|images? du CSU)"
+    r"(?![\w])",
+    re.IGNORECASE,
+)
+POSTCODE_RE = re.compile(r"(?<![\w])130(?:0[1-9]|1[0-6])(?![\w])")
+ARRONDISSEMENT_RE = re.compile(
+    r"(?<![\w])(?:1er|1re|[2-9]e|1[0-6]e|[1-9]ème|1[0-6]ème|[1-9]eme|1[0-6]eme)"
+    r"(?: ?arr(?:\.|ondissement)?)?(?![\w])",
+    re.IGNORECASE,
+)
+STREET_WORDS = re.compile(r"[\w'’-]+")
+FUNCTION_WORDS = {
+    "et",
+    "a",
+    "au",
+    "aux",
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "l",
+    "d",
+    "en",
+    "sur",
+    "pour",
+    "par",
+    "vers",
+}
+OVERLAP_RANK = {"ADDRESS": 0, "PLACE": 1, "CAMERA": 2, "PLATE": 3, "DATETIME": 4, "DISTRICT": 5, "ASSET": 6}
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    label: str
+    place: Place | None = None
+
+
+def fold_chars(text: str) -> str:
+    """Lower case without accents, one character for one (offsets are kept)."""
+    return "".join((unicodedata.normalize("NFD", c)[0] if c.isalpha() else c).lower() for c in text)
+
+
+def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
+    """One regex for many folded names, longest first, tolerant of spaces, hyphens and apostrophes."""
+    parts = [
+        r"[\s'’-]+".join(re.escape(w) for w in key.split())
+        for key in sorted(set(keys), key=len, reverse=True)
+    ]
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")s?(?![\w])")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " ,;:.-":
+        start += 1
+    while end > start and text[end - 1] in " ,;:-(":
+        end -= 1
+    return start, end
+
+
+def normalise_plate(written: str) -> str:
+    """One plate, one key, whatever the format: 'ab 123 cd' → 'AB-123-CD'; '1234abc13' → '1234 ABC 13'."""
+    compact = re.sub(r"[\s-]", "", written.upper())
+    siv = re.fullmatch(r"([A-Z]{2})(\d{3})([A-Z]{2})", compact)
+    if siv:
+        return "-".join(siv.groups())
+    fni = re.fullmatch(r"(\d{1,4})([A-Z]{2,3})(\d{2}|2[AB])", compact)
+    return " ".join(fni.groups()) if fni else compact
+
+
+class RuleFinder:
+    """Every rule-based finder, compiled once for a gazetteer and an asset vocabulary."""
+
+    def __init__(self, geocoder: Geocoder, asset_labels: Iterable[str]) -> None:
+        self.geocoder = geocoder
+        self.asset_re = _alternation(fold_chars(label) for label in asset_labels)
+        self.quartier_re = _alternation(geocoder.quartiers)
+        self.landmark_re = _alternation(geocoder.landmarks)
+        kinds = {fold(s.name).split()[0] for s in geocoder.gazetteer.streets}
+        self.street_heads = {k for k in kinds if k not in FUNCTION_WORDS and not k[:1].isdigit()}
+        self.street_heads |= {k for k, v in ABBREVIATIONS.items() if v.split()[0] in self.street_heads} | {
+            "rd"
+        }
+
+    def find(self, text: str) -> list[Found]:
+        """All rule matches, overlaps resolved: the longer span wins, then by label (address first)."""
+        found = [*self.times(text), *self.plates(text), *self.cameras(text), *self.assets(text),
+                 *self.districts(text), *self.addresses(text), *self.landmarks(text)]  # fmt: skip
+        kept: list[Found] = []
+        for f in sorted(found, key=lambda f: (-(f.end - f.start), OVERLAP_RANK[f.label], f.start)):
+            if not any(k.start < f.end and f.start < k.end for k in kept):
+                kept.append(f)
+        return sorted(kept, key=lambda f: f.start)
+
+    def times(self, text: str) -> Iterator[Found]:
+        for match in TIME_RE.finditer(text):
+            start, end = _trimmed(text, *match.span())
+            if end > start and not re.fullmatch(r"à|vers", text[start:end], re.IGNORECASE):
+                yield Found(start, end, "DATETIME")
+
+    def plates(self, text: str) -> Iterator[Found]:
+        for match in PLATE_RE.finditer(text):
+            if not POSTCODE_RE.fullmatch(match.group(0)):
+                yield Found(*match.span(), "PLATE")
+
+    def cameras(self, text: str) -> Iterator[Found]:
+        for match in CAMERA_RE.finditer(text):
+            yield Found(*match.span(), "CAMERA")
+
+    def assets(self, text: str) -> Iterator[Found]:
+        for match in self.asset_re.finditer(fold_chars(text)):
+            yield Found(*match.span(), "ASSET")
+
+    def districts(self, text: str) -> Iterator[Found]:
+        """Postcodes, arrondissements, and quartier names capitalised or after 'quartier'/'secteur'."""
+        for match in POSTCODE_RE.finditer(text):
+            yield Found(*match.span(), "DISTRICT", self.geocoder.district(match.group(0)))
+        for match in ARRONDISSEMENT_RE.finditer(text):
+            written = match.group(0)
+            if re.search(r"arr|ème|eme", written, re.IGNORECASE):
+                yield Found(*match.span(), "DISTRICT", self.geocoder.district(written))
+        folded = fold_chars(text)
+        for match in self.quartier_re.finditer(folded):
+            before = folded[max(0, match.start() - 16) : match.start()]
+            if text[match.start()].isupper() or re.search(
+                r"(quartier|secteur|cite)( de| du| des)? $", before
+            ):
+                yield Found(
+                    *match.span(), "DISTRICT", self.geocoder.district(text[match.start() : match.end()])
+                )
+
+    def addresses(self, text: str) -> Iterator[Found]:
+        """A street type (or abbreviation), the longest following words naming a street, a number before."""
+        folded = fold_chars(text)
+        words = list(STREET_WORDS.finditer(folded))
+        i = 0
+        while i < len(words):
+            head = words[i].group(0)
+            if head not in self.street_heads and not (head == "la" and _next_is(words, i, "canebiere")):
+                i += 1
+                continue
+            best = self._longest_street(text, words, i)
+            if best is None:
+                i += 1
+                continue
+            before = text[max(0, best.start - 24) : best.start]
+            number = re.search(r"(?<![\w])(\d{1,4}(?: ?bis| ?ter)?),? ?$", before)
+            if number and re.search(
+                r"(cam[ée]?r?a?|n°|num[ée]ro|no)\s*$", before[: number.start()], re.IGNORECASE
+            ):
+                number = None  # "la cam 4608 esplanade …": a camera's number, not a house number
+            start = best.start - (len(number.group(0)) if number else 0)
+            start, end = _trimmed(text, start, best.end)
+            place = replace(best.place, number=number.group(1)) if number and best.place else best.place
+            yield Found(start, end, "ADDRESS", place)
+            i = next((k for k, w in enumerate(words) if w.start() >= end), len(words))
+
+    def _longest_street(self, text: str, words: list[re.Match[str]], i: int) -> Found | None:
+        """Exact names first, longest first; then close matches, never ending on a function word."""
+        last = i
+        while last + 1 < len(words) and last - i < 8:
+            gap = text[words[last].end() : words[last + 1].start()]
+            abbreviated = last == i and re.fullmatch(r"\. ?", gap)  # "imp. Mission de France"
+            if re.search(r"[.,;:()!?/]|\s-\s", gap) and not abbreviated:
+                break
+            last += 1
+        spans = [(words[i].start(), words[j].end()) for j in range(last, i, -1)]
+        spans = [(s, e) for s, e in spans if fold(text[s:e]).split()[-1] not in FUNCTION_WORDS]
+        for start, end in spans:
+            key = fold(text[start:end])
+            if key in self.geocoder.streets or bare(key) in self.geocoder.streets:
+                return Found(start, end, "ADDRESS", self.geocoder.street(text[start:end]))
+        for start, end in spans:
+            place = self.geocoder.street(text[start:end])
+            if place is not None and place.score >= 0.9:
+                return Found(start, end, "ADDRESS", place)
+        return None
+
+    def landmarks(self, text: str) -> Iterator[Found]:
+        """Landmark names (and their short forms) as written, without article; quartier homonyms after
+        'quartier', 'secteur' or a dash are left to districts."""
+        folded = fold_chars(text)
+        for match in self.landmark_re.finditer(folded):
+            before = folded[max(0, match.start() - 16) : match.start()]
+            if re.search(r"(quartier|secteur|cite|\(|-)( de| du| des)? ?$", before):
+                continue
+            yield Found(*match.span(), "PLACE", self.geocoder.landmark(text[match.start() : match.end()]))
+
+
+def _next_is(words: list[re.Match[str]], i: int, value: str) -> bool:
+    return i + 1 < len(words) and words[i + 1].group(0) == value
