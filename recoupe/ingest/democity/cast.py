@@ -23,7 +23,7 @@ from recoupe.ontology.geo import distance_m
 
 
 class Cast:
-    """Draws each log's participants; remembers damaged assets, so that repeat targets draw more damage."""
+    """Draws each log's participants; `damage` counts the hits each asset took (repeat targets draw more)."""
 
     def __init__(self, world: World, rng: random.Random) -> None:
         self.world, self.rng = world, rng
@@ -55,9 +55,7 @@ class Cast:
             return None
         # repeat offenders: an asset already damaged draws more damage
         pick = WeightedChoice([(1 + 3 * self.damage[a.id]) * math.exp(-d / 60) for a, d in near])
-        asset = near[pick.draw(self.rng)][0]
-        self.damage[asset.id] += 1
-        return asset
+        return near[pick.draw(self.rng)][0]
 
     def suspect(self, event: Event, vehicle: Vehicle | None) -> Person | None:
         if self.rng.random() >= SUSPECT_ODDS.get(event.category, 0.0):

@@ -100,6 +100,9 @@ class Composer:
             builder.phrase(Phrase().add(time_expr.text, "DATETIME"))
             builder.text(".")
         self._after(builder, template, context, event, source, cams, working, out)
+        damaged = context.asset if context.asset_used else None  # truth names only an asset the text names
+        if damaged is not None:
+            self.cast.damage[damaged.id] += 1
         text, mentions = builder.build()
         if source == "police_municipale" and rng.random() < 0.08 and len(text.upper()) == len(text):
             text = text.upper()
@@ -127,7 +130,7 @@ class Composer:
             "entities": [m.as_dict() for m in mentions],
             "cameras_seeing": sorted(c.id for c in working),
             "cameras_out": sorted(c.id for c in out),
-            "asset_id": context.asset.id if context.asset else None,
+            "asset_id": damaged.id if damaged else None,
             "near_repeat_of": self.log_ids.get(event.parent) if event.parent else None,
             "hotspot": event.hotspot,
         }
