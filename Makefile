@@ -26,13 +26,13 @@ demo: $(VENV)/.runtime
 
 ## test: install what the tests need, lint, type-check, run the whole suite on real components
 test: $(VENV)/.test
-	$(BIN)/ruff check recoupe tests benchmarks
+	$(BIN)/ruff check recoupe tests benchmarks tools
 	$(BIN)/mypy
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treated as a failure" >&2; fi; exit $$rc
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check recoupe tests benchmarks
+	$(BIN)/ruff check recoupe tests benchmarks tools
 	$(BIN)/mypy
 
 ## stop: stop the embedded graph server started by `make demo`
