@@ -330,3 +330,8 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     )
     assert digest(a) == digest(b)
     assert digest(a)["logs.csv"] != digest(c)["logs.csv"]
+
+
+def test_brackets_are_balanced(city: tuple[Path, DemoSummary, list[dict[str, Any]]]) -> None:
+    unbalanced = [r["id"] for r in city[2] if r["text"].count("(") != r["text"].count(")")]
+    assert unbalanced == []

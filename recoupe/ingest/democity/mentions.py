@@ -163,12 +163,8 @@ class Renderer:
                 else ("1er arr.", "1er arrondissement")
             )
             return Phrase().add(", ").add(written, "DISTRICT")
-        return (
-            Phrase()
-            .add(self.rng.choice((" - ", ", quartier ", " (secteur ")))
-            .add(title_quartier(quartier), "DISTRICT")
-            .add("")
-        )
+        before, after = self.rng.choice(((" - ", ""), (", quartier ", ""), (" (secteur ", ")")))
+        return Phrase().add(before).add(title_quartier(quartier), "DISTRICT").add(after)
 
     def quartier_only(self, quartier: str) -> Phrase:
         return (
