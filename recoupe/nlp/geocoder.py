@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.gazetteer import Gazetteer, Quartier, Street
 
 ABBREVIATIONS = {
@@ -67,8 +67,7 @@ class Place:
 
 def fold(text: str) -> str:
     """Lower case, no accents, apostrophes and hyphens as spaces, abbreviations expanded, single spaces."""
-    text = unicodedata.normalize("NFD", text.lower().replace("’", "'"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    text = fold_chars(text.replace("’", "'"))
     text = re.sub(r"\brd[\s.-]*pt\b", "rond point", text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
     return " ".join(ABBREVIATIONS.get(w, w) for w in words)

@@ -8,10 +8,10 @@ and organisations. Spans follow tests/fixtures/GOLD_GUIDELINES.md.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import ABBREVIATIONS, Geocoder, Place, bare, fold
 
 WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
@@ -90,11 +90,6 @@ class Found:
     end: int
     label: str
     place: Place | None = None
-
-
-def fold_chars(text: str) -> str:
-    """Lower case without accents, one character for one (offsets are kept)."""
-    return "".join((unicodedata.normalize("NFD", c)[0] if c.isalpha() else c).lower() for c in text)
 
 
 def _alternation(keys: Iterable[str]) -> re.Pattern[str]:

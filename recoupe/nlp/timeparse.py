@@ -8,9 +8,10 @@ expression that cannot be read gives None, never a guess. Conventions: tests/fix
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from recoupe.nlp.folding import fold_chars
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -34,8 +35,7 @@ PERIODS = (
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("’", "'"))
-    return re.sub(r"\s+", " ", "".join(c for c in text if unicodedata.category(c) != "Mn")).strip()
+    return " ".join(fold_chars(text.replace("’", "'")).split())
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:

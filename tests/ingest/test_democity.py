@@ -22,22 +22,10 @@ import pytest
 from recoupe.ingest.democity.params import EMERGING, FADING, PERSISTENT
 from recoupe.ingest.democity.writer import DemoSettings, DemoSummary, generate
 from recoupe.nlp.gazetteer import marseille
+from recoupe.nlp.gold import LABELS
 from recoupe.ontology.geo import distance_m
 from recoupe.ontology.loader import ontology
 
-LABELS = {
-    "PERSON",
-    "ORG",
-    "PLATE",
-    "VEHICLE",
-    "OBJECT",
-    "ADDRESS",
-    "PLACE",
-    "DISTRICT",
-    "DATETIME",
-    "CAMERA",
-    "ASSET",
-}
 START = datetime.fromisoformat("2024-01-01T00:00:00+01:00")
 DAYS = 730
 
