@@ -49,3 +49,67 @@ def demo_data(out: Path, days: int, start: date, logs: int, seed: int, as_json: 
         f"  top categories: {top}\n"
         f"  {summary.distinct_templates} distinct sentence structures used",
     )
+
+
+@cli.command("extract")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", help="Source name for rows without a source column.")
+def extract(file: Path, source: str | None) -> None:
+    """Print one JSON object per log of FILE (CSV or JSONL) in the gold format; rejected rows go to stderr."""
+    import json
+
+    from recoupe.ingest.readers import LogRow, read_logs
+    from recoupe.nlp.extract import Extractor
+
+    rows, rejected = [], 0
+    for item in read_logs(file, source):
+        if isinstance(item, LogRow):
+            rows.append((item.id, item.text, item.reported_at))
+        else:
+            rejected += 1
+            click.echo(f"{file}:{item.line}: rejected {item.id or '(no id)'}: {item.reason}", err=True)
+    for extraction in Extractor().extract(rows):
+        click.echo(json.dumps(extraction.as_gold(), ensure_ascii=False))
+    click.echo(f"{len(rows)} logs extracted, {rejected} rejected", err=True)
+
+
+@cli.group("eval")
+def evaluate() -> None:
+    """Evaluate Recoupe's components against gold data."""
+
+
+@evaluate.command("nlp")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def eval_nlp(gold: Path, as_json: bool) -> None:
+    """Run extraction on GOLD.jsonl's texts and score it: entities, roles, categories, times, places."""
+    from datetime import datetime
+
+    from recoupe.nlp.evaluate import Evaluation
+    from recoupe.nlp.extract import Extractor
+    from recoupe.nlp.gold import read_gold
+
+    records = read_gold(gold)
+    evaluation = Evaluation()
+    logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
+    for record, extraction in zip(records, Extractor().extract(logs), strict=True):
+        evaluation.add(record, extraction.as_gold())
+    report = evaluation.report()
+    lines = [
+        f"{report['logs']} logs from {gold}",
+        f"{'label':<10} {'P':>6} {'R':>6} {'F1':>6} {'F1 overlap':>10} {'gold':>5}",
+    ]
+    for label, scores in report["entities_exact"].items():
+        loose = report["entities_overlap"][label]["f1"]
+        lines.append(
+            f"{label:<10} {scores['precision']:6.3f} {scores['recall']:6.3f} {scores['f1']:6.3f}"
+            f" {loose:10.3f} {scores['support']:5d}"
+        )
+    lines += [
+        f"role accuracy (matched persons): {report['role_accuracy']}",
+        f"category accuracy: {report['category_accuracy']}   macro-F1: {report['category_macro_f1']}",
+        f"time accuracy (start within gold ± 1 h): {report['time_accuracy']}   {report['time_counts']}",
+        f"geocoding: median {report['geocoding_median_m']} m, within 250 m {report['geocoding_within_250m']},"
+        f" within 1 km {report['geocoding_within_1km']}, precision accuracy {report['precision_accuracy']}",
+    ]
+    emit(as_json, report, "\n".join(lines))

@@ -178,3 +178,25 @@ def test_demo_data_command(run_cli: Run, cli_env: dict[str, str], tmp_path: Path
     assert len((out / "truth.jsonl").read_text(encoding="utf-8").splitlines()) == 300
     refused = run_cli("demo-data", "--out", str(out), "--logs", "0", env=cli_env)
     assert refused.code == 2 and "--logs" in refused.stderr
+
+
+def test_extract_command(run_cli: Run, cli_env: dict[str, str], tmp_path: Path) -> None:
+    logs = tmp_path / "logs.csv"
+    logs.write_text(
+        "id;reported_at;text\n"
+        "PM-1;14/03/2025 23:40;Tapage nocturne au 3 rue Paradis vers 23h15, requérant M. Jean L.\n"
+        ";14/03/2025 23:50;sans identifiant\n",
+        encoding="utf-8",
+    )
+    result = run_cli("extract", str(logs), "--source", "PM", env=cli_env)
+    assert result.code == 0, result.stderr
+    (line,) = result.stdout.strip().splitlines()
+    record = json.loads(line)
+    assert record["id"] == "PM-1" and record["category"] == "noise"
+    assert (
+        record["place"]["name"] == "3 Rue Paradis" and record["occurred_from"] == "2025-03-14T23:00:00+01:00"
+    )
+    assert {"label": "PERSON", "start": 58, "end": 65, "role": "complainant"} in record[
+        "entities"
+    ]  # "Jean L."
+    assert "rejected (no id): missing id" in result.stderr and "1 logs extracted, 1 rejected" in result.stderr

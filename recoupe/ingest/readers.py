@@ -1,0 +1,126 @@
+"""Readers of log files: CSV (header row, ',' or ';') or JSONL, UTF-8 (with or without BOM) or Windows-1252.
+
+`read_logs` yields each row as a `LogRow` or, for a row that cannot be used, a `Rejected` with its line and
+reason — a bad row never stops the file. Naive times are Europe/Paris.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from recoupe.ontology.errors import IngestError
+
+PARIS = ZoneInfo("Europe/Paris")
+FRENCH_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y")
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class LogRow:
+    line: int
+    id: str
+    text: str
+    reported_at: datetime
+    source: str | None
+    extra: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    id: str
+    reason: str
+
+
+def parse_time(value: str) -> datetime:
+    """ISO 8601 or 'dd/mm/yyyy hh:mm'; a time without offset is Europe/Paris."""
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        for fmt in FRENCH_FORMATS:
+            try:
+                parsed = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"unreadable date {value!r} (expected ISO 8601 or dd/mm/yyyy hh:mm)") from None
+    return parsed.replace(tzinfo=PARIS) if parsed.tzinfo is None else parsed
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        text = _decode(path.read_bytes())
+    except OSError as exc:
+        raise IngestError(
+            path, f"cannot be read ({exc.strerror})", hint="check the path and its permissions"
+        ) from exc
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    yield n, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield n, {"__error__": f"not JSON ({exc.msg})"}
+        return
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if not reader.fieldnames or "id" not in reader.fieldnames or "text" not in reader.fieldnames:
+        raise IngestError(
+            path,
+            f"the header {reader.fieldnames} lacks 'id' or 'text'",
+            1,
+            "add a header row naming id and text",
+        )
+    for row in reader:
+        yield reader.line_num, row
+
+
+def read_logs(path: Path, default_source: str | None = None) -> Iterator[LogRow | Rejected]:
+    seen: dict[tuple[str | None, str], str] = {}
+    for line, row in _rows(path):
+        log_id = str(row.get("id") or "").strip()
+        text = str(row.get("text") or "")
+        if "__error__" in row:
+            yield Rejected(line, log_id, row["__error__"])
+        elif not log_id:
+            yield Rejected(line, log_id, "missing id")
+        elif not text.strip():
+            yield Rejected(line, log_id, "missing text")
+        elif "\x00" in text:
+            yield Rejected(line, log_id, "NUL byte in text")
+        elif len(text) > MAX_TEXT:
+            yield Rejected(line, log_id, f"text longer than {MAX_TEXT} characters")
+        else:
+            source = str(row.get("source") or default_source or "") or None
+            previous = seen.get((source, log_id))
+            if previous is not None and previous != text:
+                yield Rejected(line, log_id, "duplicate id with a different text in this file")
+                continue
+            seen[(source, log_id)] = text
+            try:
+                reported = parse_time(str(row.get("reported_at") or ""))
+            except ValueError as exc:
+                yield Rejected(line, log_id, str(exc))
+                continue
+            extra = {
+                k: str(v) for k, v in row.items() if k not in ("id", "text", "reported_at", "source") and v
+            }
+            yield LogRow(line, log_id, text, reported, source, extra)

@@ -1,0 +1,140 @@
+"""Finders for persons, vehicles, objects and organisations, and the role of each person from its context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from recoupe.nlp import lexicon
+from recoupe.nlp.folding import fold_chars
+from recoupe.nlp.rules import Found
+
+
+def _alternation(words: tuple[str, ...], plural: bool = True) -> str:
+    ordered = sorted({fold_chars(w) for w in words}, key=len, reverse=True)
+    suffix = "(?:s|x)?" if plural else ""
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") + suffix for w in ordered) + ")"
+
+
+KIND = _alternation(lexicon.VEHICLE_KINDS)
+MAKE = _alternation(lexicon.VEHICLE_MAKES, plural=False)
+MODEL = _alternation(lexicon.VEHICLE_MODELS, plural=False)
+COLOUR = _alternation(lexicon.COLOURS)
+VEHICLE_RE = re.compile(
+    rf"(?<![\w])(?:{KIND}(?:\s+(?:de\s+marque\s+)?{MAKE})?(?:\s+{MODEL})?(?:\s+{COLOUR})?"
+    rf"|(?:{MAKE}\s+)?{MODEL}(?:\s+{COLOUR})?|{MAKE}(?:\s+[a-z0-9-]{{1,8}})?\s+{COLOUR})(?![\w])"
+)
+OBJECT_RE = re.compile(rf"(?<![\w]){_alternation(lexicon.OBJECTS)}(?![\w])")
+ORG_RE = re.compile(
+    r"(?<![\w])(?:"
+    + "|".join(re.escape(o) for o in sorted(lexicon.ORGANISATIONS, key=len, reverse=True))
+    + r")(?![\w])"
+)
+NAME = r"(?:[A-ZÉÈÊÀÂÎÔÛÇ][\w'’-]+|[A-ZÉÈ]\.)"
+CIVILITY_RE = re.compile(
+    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+NAMED_RE = re.compile(
+    r"(?<![\w])(?:le nommé|la nommée|identifiée? comme)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+OFFICER_RE = re.compile(
+    r"(?<![\w])(?:l'|le |la )?(?:"
+    + "|".join(re.escape(t) for t in lexicon.OFFICER_TITLES)
+    + r")\s+("
+    + NAME
+    + r"(?:\s+"
+    + NAME
+    + r")?)"
+)
+FIRST_PERSON = re.compile(r"(?<![\w])(je|j'|moi|mon|ma|mes|nous|notre|nos)(?![\w])")
+BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
+
+
+def vehicles(text: str) -> Iterator[Found]:
+    folded = fold_chars(text)
+    for match in VEHICLE_RE.finditer(folded):
+        if match.group(0).strip() in BARE_VEHICLES:
+            continue
+        yield Found(*match.span(), "VEHICLE")
+
+
+def objects(text: str) -> Iterator[Found]:
+    for match in OBJECT_RE.finditer(fold_chars(text)):
+        yield Found(*match.span(), "OBJECT")
+
+
+def organisations(text: str) -> Iterator[Found]:
+    for match in ORG_RE.finditer(text):
+        yield Found(*match.span(), "ORG")
+
+
+def persons(text: str) -> Iterator[Found]:
+    """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
+    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE):
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            while end > start and text[end - 1] in ",;:":
+                end -= 1
+            yield Found(start, end, "PERSON")
+
+
+ABBREVIATED = {
+    "m",
+    "mme",
+    "mlle",
+    "mr",
+    "dr",
+    "me",
+    "st",
+    "ste",
+    "av",
+    "bd",
+    "r",
+    "pl",
+    "ch",
+    "imp",
+    "n",
+    "no",
+}
+SENTENCE_END = re.compile(r"[.!?;]\s+|\n")
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Offsets where a sentence ends ('M. ', 'Nadia B. ' or 'bd. ' do not end one)."""
+    ends = []
+    for match in SENTENCE_END.finditer(text):
+        word = re.search(r"(\w+)$", text[: match.start()])
+        if (
+            match.group(0).startswith(".")
+            and word
+            and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATED)
+        ):
+            continue
+        ends.append(match.end())
+    return ends
+
+
+def role_of(text: str, start: int, end: int) -> str:
+    """The role a person plays, from the nearest cue in the same sentence (officer titles just before win)."""
+    folded = fold_chars(text)
+    ends = _sentence_ends(text)
+    left_edge = max([e for e in ends if e <= start] + [start - 120, 0])
+    right_end = min([e for e in ends if e > end] + [end + 60])
+    left, right = folded[left_edge:start], folded[end:right_end]
+    best: tuple[int, str] | None = None
+    for role, cues in lexicon.ROLE_CUES.items():
+        for cue in cues:
+            pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"")
+            for m in re.finditer(pattern, left):
+                distance = len(left) - m.end()
+                if role == "officer" and distance > 3:
+                    continue  # a title counts only right before the name
+                if best is None or distance < best[0]:
+                    best = (distance, role)
+            after = re.search(pattern, right)
+            if after and (best is None or after.start() + 1 < best[0]):
+                best = (after.start() + 1, role)
+    if best:
+        return best[1]
+    # no cue: in a report written in the first person, a named person is most often the one reporting
+    return "complainant" if FIRST_PERSON.search(folded) else "other"

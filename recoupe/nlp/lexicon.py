@@ -1,0 +1,27 @@
+"""Recoupe's own word lists for extraction (data/lexicon.toml), independent of the demo city's phrase bank."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+with open(Path(__file__).parent / "data" / "lexicon.toml", "rb") as _fh:
+    _WORDS: dict[str, Any] = tomllib.load(_fh)
+
+VEHICLE_KINDS: tuple[str, ...] = tuple(_WORDS["vehicle_kinds"])
+VEHICLE_MAKES: tuple[str, ...] = tuple(_WORDS["vehicle_makes"])
+VEHICLE_MODELS: tuple[str, ...] = tuple(_WORDS["vehicle_models"])
+COLOURS: tuple[str, ...] = tuple(_WORDS["colours"])
+OBJECTS: tuple[str, ...] = tuple(_WORDS["objects"])
+ORGANISATIONS: tuple[str, ...] = tuple(_WORDS["organisations"])
+CIVILITIES: tuple[str, ...] = tuple(_WORDS["civilities"])
+OFFICER_TITLES: tuple[str, ...] = tuple(_WORDS["officer_titles"])
+_CUES: dict[str, list[str]] = _WORDS["role_cues"]
+ROLE_CUES: dict[str, tuple[str, ...]] = {
+    "victim": tuple(_CUES["victim"]),
+    "suspect": tuple(_CUES["suspect"]),
+    "witness": tuple(_CUES["witness"]),
+    "complainant": tuple(_CUES["complainant"]),
+    "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
+}
