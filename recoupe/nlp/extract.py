@@ -95,6 +95,15 @@ class Extractor:
         for (log_id, text, reported_at), doc in zip(pending, docs, strict=True):
             yield self._extraction(log_id, text, reported_at, doc)
 
+    def statistical_entities(
+        self, texts: Iterable[str], batch_size: int = 64
+    ) -> Iterator[list[tuple[int, int, str]]]:
+        """The model's own PER, ORG and LOC spans, untouched (the baseline `recoupe eval nlp` reports)."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            yield [
+                (e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ("PER", "ORG", "LOC")
+            ]
+
     def _extraction(self, log_id: str, text: str, reported_at: datetime, doc: Any) -> Extraction:
         found = self._mentions(text, doc)
         times = [text[m.start : m.end] for m in found if m.label == "DATETIME"]

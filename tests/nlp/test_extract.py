@@ -82,3 +82,21 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
     assert report["geocoding_within_1km"] >= 0.9
     assert report["category_accuracy"] >= 0.5
     assert report["role_accuracy"] >= 0.45
+
+
+def test_baseline_scoring_maps_the_models_labels() -> None:
+    from recoupe.nlp.evaluate import baseline_scores
+
+    gold = [
+        {
+            "entities": [
+                {"start": 0, "end": 8, "label": "PERSON", "role": "victim"},
+                {"start": 20, "end": 30, "label": "ADDRESS"},
+            ]
+        }
+    ]
+    raw = [[(0, 8, "PER"), (12, 15, "ORG"), (18, 30, "LOC")]]
+    scores = baseline_scores(gold, raw)
+    assert scores["exact"]["PER"]["f1"] == 1.0
+    assert scores["exact"]["ORG"]["precision"] == 0.0
+    assert scores["exact"]["LOC"]["f1"] == 0.0 and scores["overlap"]["LOC"]["f1"] == 1.0
