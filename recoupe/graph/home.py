@@ -228,6 +228,15 @@ class DataHome:
         }
         _write_private(config / "server-groups.json", json.dumps(groups, indent=2) + "\n")
 
+    def pseudonym_key(self) -> bytes:
+        """The key of the persons' keyed hash (created on first use, mode 0600): without it no pseudonym
+        can be recomputed from a name, so it is a secret like the passwords."""
+        path = self.secrets_dir / "pseudonym.key"
+        if not path.exists():
+            self.secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_private(path, secrets.token_hex(32) + "\n")
+        return bytes.fromhex(_read_private(path))
+
     # ------------------------------------------------------------------ pid file
 
     def read_pid(self) -> PidRecord | None:
@@ -275,6 +284,15 @@ def _write_private(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.chmod(path, 0o600)
+
+
+def _read_private(path: Path) -> str:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise DataDirError(
+            f"The key file {path} is readable by other users (mode {mode:04o})", f"run `chmod 600 {path}`"
+        )
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _atomic_write(path: Path, text: str) -> None:

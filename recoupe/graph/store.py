@@ -63,3 +63,67 @@ def sources(session: neo4j.Session) -> list[SourceRow]:
         )
         for r in session.run(queries.SOURCES)
     ]
+
+
+# ---------------------------------------------------------------- incidents (a session or a transaction)
+
+Runner = neo4j.Session | neo4j.ManagedTransaction
+
+
+def incident_hashes(runner: Runner, ids: list[str]) -> dict[str, str | None]:
+    """The stored text hash of each incident that exists (absent ids are new)."""
+    return {r["id"]: r["text_hash"] for r in runner.run(queries.INCIDENT_HASHES, ids=ids)}
+
+
+def detach_incident_facts(runner: Runner, ids: list[str]) -> int:
+    """Remove what these incidents' earlier versions linked, and the nodes left with no link; returns them."""
+    return int(runner.run(queries.DETACH_INCIDENT_FACTS, ids=ids).single(strict=True)["orphans"])
+
+
+def merge_incidents(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.MERGE_INCIDENTS, rows=to_graph(rows)).consume()
+
+
+def link_sources(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.LINK_SOURCES, rows=to_graph(rows)).consume()
+
+
+def merge_places(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.MERGE_PLACES, rows=to_graph(rows)).consume()
+
+
+def link_places(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.LINK_PLACES, rows=to_graph(rows)).consume()
+
+
+def place_evidence(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.EVIDENCE_PLACES, rows=to_graph(rows)).consume()
+
+
+ENTITY_QUERIES = {
+    "Person": (queries.MERGE_PERSONS, queries.INVOLVES_PERSONS, queries.EVIDENCE_PERSONS),
+    "Plate": (queries.MERGE_PLATES, queries.INVOLVES_PLATES, queries.EVIDENCE_PLATES),
+    "Vehicle": (queries.MERGE_VEHICLES, queries.INVOLVES_VEHICLES, queries.EVIDENCE_VEHICLES),
+    "Object": (queries.MERGE_OBJECTS, queries.INVOLVES_OBJECTS, queries.EVIDENCE_OBJECTS),
+    "Organisation": (
+        queries.MERGE_ORGANISATIONS,
+        queries.INVOLVES_ORGANISATIONS,
+        queries.EVIDENCE_ORGANISATIONS,
+    ),
+}
+
+
+def merge_entities(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
+    runner.run(ENTITY_QUERIES[label][0], rows=to_graph(rows)).consume()
+
+
+def link_involved(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
+    runner.run(ENTITY_QUERIES[label][1], rows=to_graph(rows)).consume()
+
+
+def link_evidence(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
+    runner.run(ENTITY_QUERIES[label][2], rows=to_graph(rows)).consume()
+
+
+def link_plates_to_vehicles(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.LINK_PLATES_TO_VEHICLES, rows=to_graph(rows)).consume()

@@ -1,8 +1,9 @@
-"""Values crossing the driver: every datetime is written as UTC in a named zone and read back timezone-aware.
+"""Values crossing the driver: every datetime is written in UTC as a fixed offset and read back aware.
 
-Observed on ArcadeDB 26.10: a datetime with a fixed offset is stored as a naive UTC LocalDateTime, one with a
-named zone as a zoned DateTime, and Cypher does not order the two kinds against each other. Writing one kind
-only (named zone "UTC") keeps comparisons right on ArcadeDB and on Neo4j.
+Observed (ArcadeDB 26.10, neo4j driver 6.4, CPython 3.11): a datetime with a `zoneinfo` zone can crash the
+interpreter inside the driver (its DateTime type is handed to ZoneInfo.utcoffset, which expects a datetime),
+and ArcadeDB stores a named-zone datetime as a zoned value but a fixed-offset one as a UTC local datetime,
+which Cypher does not order against each other. So Recoupe writes one kind only: fixed-offset UTC.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import neo4j.time
 
 from recoupe.ontology.errors import InvalidInput
 
-GRAPH_ZONE = ZoneInfo("UTC")
+GRAPH_ZONE = UTC
 
 
 def to_graph(value: Any) -> Any:

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from recoupe.web.cli import cli, emit, json_option
 
@@ -123,3 +124,51 @@ def eval_nlp(gold: Path, as_json: bool) -> None:
         for label in base["exact"]
     ]
     emit(as_json, report, "\n".join(lines))
+
+
+@cli.group("ingest")
+def ingest() -> None:
+    """Load data into the graph."""
+
+
+@ingest.command("logs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", help="Source name for rows without a source column.")
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=200, show_default=True)
+@json_option
+def ingest_logs(file: Path, source: str | None, batch_size: int, as_json: bool) -> None:
+    """Extract and load a log file (CSV or JSONL); bad rows go to FILE.rejects.csv, the rest loads."""
+    import sys
+
+    from recoupe.graph.home import DataHome
+    from recoupe.ingest.pipeline import Ingestor, IngestSummary
+    from recoupe.nlp.extract import Extractor
+    from recoupe.web import runtime
+
+    config = current_app.config
+    with open(file, "rb") as fh:  # an estimate of the rows, for the ETA only
+        total = max(1, sum(1 for _ in fh) - (0 if file.suffix.lower() == ".jsonl" else 1))
+    interactive = sys.stderr.isatty() and not as_json
+
+    def progress(summary: IngestSummary) -> None:
+        if interactive:
+            eta = (total - summary.read) / summary.rate if summary.rate else 0
+            click.echo(
+                f"\r{summary.read:,}/{total:,} logs · {summary.rate:,.0f}/s · ETA {eta:,.0f} s ",
+                nl=False,
+                err=True,
+            )
+
+    key = DataHome(Path(config["RECOUPE_HOME"])).pseudonym_key()
+    with runtime.open_graph(config) as graph:
+        summary = Ingestor(graph, Extractor(), key, batch_size).ingest_file(file, source, progress)
+    if interactive:
+        click.echo("", err=True)
+    rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
+    emit(
+        as_json,
+        summary.as_dict(),
+        f"{file}: {summary.read:,} rows read, {summary.created:,} created, {summary.updated:,} updated, "
+        f"{summary.unchanged:,} unchanged, {summary.rejected:,} rejected{rejects}\n"
+        f"{summary.entities:,} entities written; {summary.rate:,.1f} logs/s over {summary.seconds:.1f} s",
+    )

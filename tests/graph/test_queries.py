@@ -17,18 +17,24 @@ STATEMENTS = {
 # A label after ':' inside a node pattern "(n:Label" / "(:Label:Other"; a type inside "[r:TYPE|OTHER".
 NODE_LABELS = re.compile(r"\(\s*\w*\s*((?::\s*\w+)+)")
 REL_TYPES = re.compile(r"\[\s*\w*\s*:\s*([\w|:]+)")
-PROPERTIES = re.compile(r"\b[a-z_]\w*\.([a-z_][a-z0-9_]*)\b")
+PROPERTIES = re.compile(r"\b([a-z_]\w*)\.([a-z_][a-z0-9_]*)\b")
+ROWS = re.compile(r"UNWIND\s+\$\w+\s+AS\s+(\w+)")  # fields of parameter rows are not properties
 
 
 def names_used(statement: str) -> tuple[set[str], set[str], set[str]]:
     """The node labels, relationship types and properties a statement names."""
     labels = {label for group in NODE_LABELS.findall(statement) for label in re.findall(r"\w+", group)}
     types = {t for group in REL_TYPES.findall(statement) for t in re.split(r"[|:]", group) if t}
-    props = set(PROPERTIES.findall(statement)) - {
-        "distance",
-        "labels",
-    }  # function namespaces (point.distance)
+    rows = set(ROWS.findall(statement)) | {"point"}  # point.distance is a function, not a property
+    props = {prop for variable, prop in PROPERTIES.findall(statement) if variable not in rows}
     return labels, types, props
+
+
+def test_parameter_row_fields_are_not_properties() -> None:
+    _, _, props = names_used(
+        "UNWIND $rows AS row MATCH (i:Incident {id: row.incident}) SET i.category = row.kind"
+    )
+    assert props == {"category"}
 
 
 def test_name_extraction_finds_labels_types_and_properties() -> None:
