@@ -86,6 +86,12 @@ def _closest(streets: list[Street], written: str) -> Street:
     )
 
 
+def _fuzzy_slot(key: str) -> tuple[str, str]:
+    """(street type, first letter of the name): 'rue parradis' → ('rue', 'p')."""
+    head, _, rest = key.partition(" ")
+    return head, rest[:1]
+
+
 def bare(folded: str) -> str:
     """Without particles: 'rue de la republique' → 'rue republique'."""
     return re.sub(r"\s+", " ", PARTICLES.sub("", folded)).strip()
@@ -100,7 +106,10 @@ class Geocoder:
         for street in gazetteer.streets:
             for key in {fold(street.name), bare(fold(street.name))}:
                 self.streets[key].append(street)
-        self.street_keys = sorted(self.streets)
+        # close matches are searched among streets of the same type whose name starts with the same letter
+        self.fuzzy: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key in sorted(self.streets):
+            self.fuzzy[_fuzzy_slot(key)].append(key)
         self.landmarks = {fold(lm.name): lm for lm in gazetteer.landmarks}
         for lm in gazetteer.landmarks:
             short = re.split(r" dite | - |, ", lm.name)[0]
@@ -139,7 +148,9 @@ class Geocoder:
         for candidate in (key, bare(key)):
             if candidate in self.streets:
                 return _closest(self.streets[candidate], written), 1.0
-        close = difflib.get_close_matches(bare(key), self.street_keys, n=1, cutoff=0.88)
+        close = difflib.get_close_matches(
+            bare(key), self.fuzzy.get(_fuzzy_slot(bare(key)), []), n=1, cutoff=0.88
+        )
         if close:
             score = difflib.SequenceMatcher(None, bare(key), close[0]).ratio()
             return _closest(self.streets[close[0]], written), score
