@@ -246,8 +246,8 @@ class EmbeddedServer:
             if self._process is not None and self._process.pid == pid:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._process.wait(timeout=0.1)  # reap our own child, or it lingers as a zombie
-            if not self.home.owns_process(pid):
-                return True
+            if not _exists(pid):  # not merely "no longer looks like the server": an exiting JVM
+                return True  # loses its command line before it lets go of its port and database lock
             time.sleep(0.1)
         return False
 
@@ -289,6 +289,9 @@ def runtime_paths() -> tuple[Path, Path]:
 def _port(host: str, port: int, setting: str) -> int:
     """The port to use: a free one for 0, else `port` after checking nothing else listens there."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as the JVM does: connections of a server just stopped (TIME_WAIT) must not block a restart,
+        # while a program still listening there does
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -297,6 +300,15 @@ def _port(host: str, port: int, setting: str) -> int:
                 f"stop that program, or choose another port with {setting}",
             ) from None
         return int(sock.getsockname()[1])
+
+
+def _exists(pid: int) -> bool:
+    """A process with this pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:

@@ -76,15 +76,23 @@ class Extractor:
     """Loads the spaCy model and the gazetteer once; `extract` takes logs in batches."""
 
     def __init__(self, gazetteer: Gazetteer | None = None, model: str = MODEL) -> None:
-        import spacy
-
-        self.nlp = spacy.load(model, exclude=["lemmatizer"])
+        self.model = model
+        self._nlp: Any = None
         self.geocoder = Geocoder(gazetteer or marseille())
         assets = ontology().vocabulary("AssetType").concepts.values()
         self.rules = RuleFinder(
             self.geocoder, [c.labels.fr for c in assets] + [a for c in assets for a in c.alt_labels_fr]
         )
         self.classifier = CategoryClassifier()
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy pipeline, loaded on first use (a re-ingestion with nothing new never pays for it)."""
+        if self._nlp is None:
+            import spacy
+
+            self._nlp = spacy.load(self.model, exclude=["lemmatizer"])
+        return self._nlp
 
     def extract(
         self, logs: Iterable[tuple[str, str, datetime]], batch_size: int = 64

@@ -237,12 +237,23 @@ def _init(config: Any) -> dict[str, Any]:
 
 
 @cli.command("demo")
+@click.option("--logs", type=click.IntRange(0, 1_000_000), default=2000, show_default=True,
+              help="Demo-city logs to generate once (in RECOUPE_HOME) and ingest; 0: none.")  # fmt: skip
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Start the embedded server, create the schema and show the status (the demo grows with later work)."""
+def demo(ctx: click.Context, logs: int) -> None:
+    """Start the embedded server, create the schema, load a synthetic demo city, and show the status."""
+    from pathlib import Path
+
+    from recoupe.web.cli_data import demo_data, ingest_logs
+
     if not runtime.is_external(current_app.config):
         ctx.invoke(db_start)
     ctx.invoke(init)
+    if logs:
+        city = Path(current_app.config["RECOUPE_HOME"]) / "demo-city"
+        if not (city / "logs.csv").exists():
+            ctx.invoke(demo_data, out=city, logs=logs)
+        ctx.invoke(ingest_logs, file=city / "logs.csv")  # idempotent: a second demo changes nothing
     ctx.invoke(db_status)
 
 

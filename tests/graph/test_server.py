@@ -263,3 +263,20 @@ def test_concurrent_starts_share_one_server(tmp_path: Path) -> None:
     finally:
         servers[0].stop()
     assert jvm_pids_for(home) == []
+
+
+@pytest.mark.slow
+def test_restart_on_the_same_ports_right_after_a_stop(tmp_path: Path) -> None:
+    """Connections left in TIME_WAIT, or a JVM still exiting, must not make the next start fail."""
+    from tests.conftest import free_port
+
+    server = EmbeddedServer(settings_for(tmp_path / "home", bolt_port=free_port(), http_port=free_port()))
+    try:
+        for _ in range(2):
+            server.start(tie_to_parent=True)
+            with connect(server.target()) as g, g.session() as s:
+                assert store.ping(s)
+            assert server.stop() is True
+        assert server.start(tie_to_parent=True).running
+    finally:
+        server.stop()
