@@ -124,7 +124,8 @@ def role_of(text: str, start: int, end: int) -> str:
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:
-            pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"")
+            # a short cue is a whole word ("ti", "mec"); a longer one a word beginning, matched to the word's end
+            pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
             for m in re.finditer(pattern, left):
                 distance = len(left) - m.end()
                 if role == "officer" and distance > 3:
