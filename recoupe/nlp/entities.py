@@ -124,7 +124,7 @@ def role_of(text: str, start: int, end: int) -> str:
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:
-            # a short cue is a whole word ("ti", "mec"); a longer one a word beginning, matched to the word's end
+            # a short cue is a whole word ("ti", "mec"); a longer one begins a word (matched to its end)
             pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
             for m in re.finditer(pattern, left):
                 distance = len(left) - m.end()
