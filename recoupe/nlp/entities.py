@@ -68,6 +68,20 @@ def organisations(text: str) -> Iterator[Found]:
         yield Found(*match.span(), "ORG")
 
 
+NAMED_PLACE_RE = re.compile(
+    r"(?<![\w])(?:h[ôo]pital|lyc[ée]e|coll[èe]ge|[ée]cole|parc|jardin|march[ée]|m[ée]tro|station|gare|stade|[ée]glise"
+    r"|mairie|piscine|r[ée]sidence|cit[ée]|centre commercial|porte|place|quartier|arr[êe]t|biblioth[èe]que|"
+    r"th[ée][âa]tre|mus[ée]e|palais|plage|port)"
+    r"(?:\s+(?:de la|de l'|du|des|de|d'))?\s*" + NAME + r"(?:[\s-]+" + NAME + r"){0,3}"
+)
+
+
+def named_places(text: str) -> Iterator[Found]:
+    """'lycée Thiers', 'hôpital de la Timone', 'métro Castellane': a named landmark, station or school."""
+    for match in NAMED_PLACE_RE.finditer(text):
+        yield Found(*match.span(), "PLACE")
+
+
 def persons(text: str) -> Iterator[Found]:
     """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
     for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -132,6 +132,10 @@ class Extractor:
     def _mentions(self, text: str, doc: Any) -> list[Mention]:
         candidates: list[Found] = list(self.rules.find(text))
         candidates += [*entities.vehicles(text), *entities.objects(text), *entities.organisations(text)]
+        candidates += [
+            replace(f, place=self.geocoder.landmark(text[f.start : f.end]))
+            for f in entities.named_places(text)
+        ]
         candidates += list(entities.persons(text))
         for ent in doc.ents:
             start, end = ent.start_char, ent.end_char
