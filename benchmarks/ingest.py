@@ -36,6 +36,7 @@ def main() -> None:
         logs = work / "city" / "logs.csv"
         rows = [r for r in read_logs(logs) if isinstance(r, LogRow)]
         extractor = Extractor()
+        extractor.nlp("Chargement du modèle.")  # load the model outside every timing
         texts = [r.text for r in rows]
         rates: dict[str, float] = {}
 
