@@ -4,6 +4,7 @@ after kill -9, persons stored as pseudonyms only, every fact with its evidence s
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -125,9 +126,11 @@ def test_bad_rows_go_to_the_rejects_file(
 
 @pytest.mark.slow
 def test_resumes_after_kill_9(
-    graph_server: EmbeddedServer, run_cli: Callable[..., CliResult], cli_env: dict[str, str], city: Path
+    graph_server: EmbeddedServer, run_cli: Callable[..., CliResult], cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Kill the ingesting process mid-file; the rerun finishes it with no duplicates and nothing missing."""
+    city = tmp_path / "big"
+    generate(DemoSettings(out=city, logs=800, days=90, seed=12))  # long enough to be caught mid-file
     target = graph_server.target()
     env = {**cli_env, "RECOUPE_GRAPH_URL": target.url, "RECOUPE_GRAPH_USER": target.user,
            "RECOUPE_GRAPH_PASSWORD": target.password, "RECOUPE_GRAPH_DATABASE": "recoupe"}  # fmt: skip
@@ -144,15 +147,17 @@ def test_resumes_after_kill_9(
                 if store.node_counts_by_label(s).get("Incident", 0) >= 40:
                     break
             time.sleep(0.2)
+        assert child.poll() is None, "the ingestion ended before it could be killed"
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         with g.session() as s:
             partial = store.node_counts_by_label(s).get("Incident", 0)
-        assert 0 < partial < 240 and partial % 20 == 0  # whole batches only
+        assert 0 < partial < 800 and partial % 20 == 0  # whole batches only
         rerun = run_cli("ingest", "logs", str(city / "logs.csv"), "--json", env=env)
         assert rerun.code == 0, rerun.stderr
+        assert json.loads(rerun.stdout)["created"] == 800 - partial
         nodes, rels = _counts(g)
-        assert nodes["Incident"] == 240 and rels["OCCURRED_AT"] == 240
+        assert nodes["Incident"] == 800 and rels["OCCURRED_AT"] == 800
         with g.session() as s:
             doubled = s.run(
                 "MATCH (n)-[r:EXTRACTED_FROM]->(i:Incident) WITH n, i, r.start AS st, count(*) AS c WHERE c > 1 RETURN count(*) AS d"
