@@ -14,6 +14,7 @@ import hmac
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,20 +107,37 @@ class Ingestor:
         began = time.perf_counter()
         rejects: list[Rejected] = []
         rows: list[LogRow] = []
-        for item in read_logs(path, source):
-            if isinstance(item, Rejected):
-                rejects.append(item)
-                continue
-            if item.source is None:
-                rejects.append(Rejected(item.line, item.id, "no source: give a source column or --source"))
-                continue
-            rows.append(item)
-            if len(rows) >= self.batch_size:
-                self.ingest_rows(rows, summary)
-                rows = []
-                summary.seconds = time.perf_counter() - began
-                if progress:
-                    progress(summary)
+        seen: set[str] = set()
+        # Batch N is written by a second thread while batch N+1 is extracted; a write's failure surfaces at
+        # the next wait. Ids already taken in this run are skipped, so no batch races an earlier one.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[None] | None = None
+            for item in read_logs(path, source):
+                if isinstance(item, Rejected):
+                    rejects.append(item)
+                    continue
+                if item.source is None:
+                    rejects.append(
+                        Rejected(item.line, item.id, "no source: give a source column or --source")
+                    )
+                    continue
+                if incident_id(item) in seen:
+                    summary.read += 1
+                    summary.unchanged += 1
+                    continue
+                seen.add(incident_id(item))
+                rows.append(item)
+                if len(rows) >= self.batch_size:
+                    batch = self.prepare(rows, summary)
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(self.commit, batch, summary) if batch else None
+                    rows = []
+                    summary.seconds = time.perf_counter() - began
+                    if progress:
+                        progress(summary)
+            if pending is not None:
+                pending.result()
         if rows:
             self.ingest_rows(rows, summary)
         summary.rejected = len(rejects)
@@ -133,19 +151,29 @@ class Ingestor:
 
     def ingest_rows(self, rows: list[LogRow], summary: IngestSummary) -> None:
         """Extract and write rows whose content is new or changed; count the rest as unchanged."""
+        batch = self.prepare(rows, summary)
+        if batch is not None:
+            self.commit(batch, summary)
+
+    def prepare(self, rows: list[LogRow], summary: IngestSummary) -> IncidentBatch | None:
+        """The batch of rows whose content is new or changed, extracted; None when there is none."""
         known = existing_hashes(self.graph, [incident_id(row) for row in rows])
         todo = [row for row in rows if known.get(incident_id(row)) != row_hash(row)]
         summary.read += len(rows)
         summary.unchanged += len(rows) - len(todo)
         if not todo:
-            return
+            return None
         batch = IncidentBatch(replaced=[incident_id(r) for r in todo if incident_id(r) in known])
         extractions = self.extractor.extract((incident_id(r), r.text, r.reported_at) for r in todo)
         for row, extraction in zip(todo, extractions, strict=True):
             summary.entities += self._add(batch, row, extraction)
+        return batch
+
+    def commit(self, batch: IncidentBatch, summary: IngestSummary) -> None:
+        """Write one prepared batch in one transaction."""
         summary.orphans_removed += write_batch(self.graph, batch)
         summary.updated += len(batch.replaced)
-        summary.created += len(todo) - len(batch.replaced)
+        summary.created += len(batch.incidents) - len(batch.replaced)
 
     def _add(self, batch: IncidentBatch, row: LogRow, extraction: Extraction) -> int:
         incident = extraction.id

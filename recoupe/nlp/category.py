@@ -284,19 +284,22 @@ class CategoryClassifier:
 
     def __init__(self) -> None:
         vocabulary = ontology().vocabulary("IncidentCategory")
-        self.patterns: dict[str, list[tuple[re.Pattern[str], float]]] = {}
+        self.patterns: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
         for code, concept in vocabulary.concepts.items():
             words = {fold_chars(w) for w in (concept.labels.fr, *concept.alt_labels_fr, *CUES.get(code, ()))}
             self.patterns[code] = [
-                (re.compile(r"(?<![\w])" + re.escape(w) + r"\w*"), 1.0 + 0.5 * w.count(" "))
+                (w, re.compile(r"(?<![\w])" + re.escape(w) + r"\w*"), 1.0 + 0.5 * w.count(" "))
                 for w in words
                 if w
             ]
 
     def scores(self, text: str) -> dict[str, float]:
         folded = fold_chars(text)
+        # the substring test is a cheap prefilter: most cues are absent from any one log
         return {
-            code: sum(weight for pattern, weight in patterns if pattern.search(folded))
+            code: sum(
+                weight for word, pattern, weight in patterns if word in folded and pattern.search(folded)
+            )
             for code, patterns in self.patterns.items()
         }
 

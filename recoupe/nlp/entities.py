@@ -138,6 +138,8 @@ def role_of(text: str, start: int, end: int) -> str:
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:
+            if cue not in left and cue not in right:
+                continue
             # a short cue is a whole word ("ti", "mec"); a longer one begins a word (matched to its end)
             pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
             for m in re.finditer(pattern, left):
