@@ -75,8 +75,9 @@ class Extraction:
 class Extractor:
     """Loads the spaCy model and the gazetteer once; `extract` takes logs in batches."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, model: str = MODEL) -> None:
+    def __init__(self, gazetteer: Gazetteer | None = None, model: str = MODEL, processes: int = 1) -> None:
         self.model = model
+        self.processes = processes  # spaCy worker processes for nlp.pipe (1: in this process)
         self._nlp: Any = None
         self.geocoder = Geocoder(gazetteer or marseille())
         assets = ontology().vocabulary("AssetType").concepts.values()
@@ -99,7 +100,9 @@ class Extractor:
     ) -> Iterator[Extraction]:
         """(id, text, reported_at) → Extraction, in order."""
         pending = list(logs)
-        docs = self.nlp.pipe((text for _, text, _ in pending), batch_size=batch_size)
+        docs = self.nlp.pipe(
+            (text for _, text, _ in pending), batch_size=batch_size, n_process=self.processes
+        )
         for (log_id, text, reported_at), doc in zip(pending, docs, strict=True):
             yield self._extraction(log_id, text, reported_at, doc)
 

@@ -135,8 +135,10 @@ def ingest() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", help="Source name for rows without a source column.")
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=200, show_default=True)
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="spaCy worker processes (worth it for large files on several cores).")  # fmt: skip
 @json_option
-def ingest_logs(file: Path, source: str | None, batch_size: int, as_json: bool) -> None:
+def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int, as_json: bool) -> None:
     """Extract and load a log file (CSV or JSONL); bad rows go to FILE.rejects.csv, the rest loads."""
     import sys
 
@@ -161,7 +163,8 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, as_json: bool) 
 
     key = DataHome(Path(config["RECOUPE_HOME"])).pseudonym_key()
     with runtime.open_graph(config) as graph:
-        summary = Ingestor(graph, Extractor(), key, batch_size).ingest_file(file, source, progress)
+        extractor = Extractor(processes=processes)
+        summary = Ingestor(graph, extractor, key, batch_size).ingest_file(file, source, progress)
     if interactive:
         click.echo("", err=True)
     rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""

@@ -100,3 +100,15 @@ def test_baseline_scoring_maps_the_models_labels() -> None:
     assert scores["exact"]["PER"]["f1"] == 1.0
     assert scores["exact"]["ORG"]["precision"] == 0.0
     assert scores["exact"]["LOC"]["f1"] == 0.0 and scores["overlap"]["LOC"]["f1"] == 1.0
+
+
+def test_worker_processes_give_the_same_result() -> None:
+    logs = [
+        (f"x{i}", text, datetime.fromisoformat("2025-06-01T10:00:00+02:00"))
+        for i, text in enumerate(
+            ["Vol de vélo rue Paradis vers 9h.", "Tapage au 3 bd National, requérant M. Jean L."] * 3
+        )
+    ]
+    single = [e.as_gold() for e in Extractor().extract(logs)]
+    parallel = [e.as_gold() for e in Extractor(processes=2).extract(logs, batch_size=2)]
+    assert parallel == single
