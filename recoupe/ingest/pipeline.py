@@ -24,6 +24,7 @@ from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
 from recoupe.ingest.readers import LogRow, Rejected, read_logs
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
+from recoupe.nlp.geocoder import Place
 from recoupe.nlp.rules import normalise_plate
 from recoupe.ontology.loader import ontology
 
@@ -179,7 +180,7 @@ class Ingestor:
         incident = extraction.id
         given = row.extra.get("category", "").strip()
         category = given if given in self.categories else extraction.category
-        place = extraction.place
+        place, place_id, place_source = self._place(row, extraction)
         props: dict[str, Any] = {
             "source_id": row.id, "source": row.source, "text": row.text, "text_hash": row_hash(row),
             "reported_at": row.reported_at, "category": category,
@@ -187,18 +188,19 @@ class Ingestor:
             "classifier_category": extraction.category, "category_confidence": extraction.category_confidence,
             "occurred_from": extraction.occurred_from or row.reported_at,
             "occurred_to": extraction.occurred_to or row.reported_at,
+            "time_source": "text" if extraction.occurred_from else "reported",
             "lat": place.lat, "lon": place.lon, "precision": "address" if place.number else place.precision,
+            "place_source": place_source,
         }  # fmt: skip
         batch.incidents.append({"id": incident, "source": row.source, "props": props})
         name = (f"{place.number} " if place.number else "") + place.name
         batch.places.append(
-            {"id": f"{props['precision']}:{name}", "name": name, "precision": props["precision"],
+            {"id": place_id, "name": name, "precision": props["precision"],
              "lat": place.lat, "lon": place.lon, "postcode": place.postcode}
         )  # fmt: skip
-        place_id = f"{props['precision']}:{name}"
         batch.place_links.append({"incident": incident, "id": place_id})
         for m in extraction.mentions:
-            if m.place is not None and m.place.name == place.name:
+            if place_source == "text" and m.place is not None and m.place.name == place.name:
                 batch.place_evidence.append(
                     {"incident": incident, "id": place_id, "start": m.start, "end": m.end}
                 )
@@ -236,6 +238,29 @@ class Ingestor:
             )
             count += 1
         return count
+
+    def _place(self, row: LogRow, extraction: Extraction) -> tuple[Place, str, str]:
+        """The place of occurrence, its node id and where it came from: the source's own coordinates, else
+        its address column when the gazetteer knows it, else the place read in the text."""
+        geocoder = self.extractor.geocoder
+        address = row.extra.get("address", "").strip()
+        if row.point is not None:
+            lat, lon = row.point
+            quartier = geocoder.quartier_of(lat, lon)
+            name = address or f"{lat:.6f}, {lon:.6f}"
+            place = Place(
+                name, "address", lat, lon,
+                quartier.name if quartier else None, quartier.postcode if quartier else None,
+            )  # fmt: skip
+            return place, f"point:{lat:.6f},{lon:.6f}", "source"
+        found = geocoder.address(address) if address else None
+        if found is not None:
+            place, origin = found, "source"
+        else:
+            place, origin = extraction.place, "text"
+        precision = "address" if place.number else place.precision
+        name = (f"{place.number} " if place.number else "") + place.name
+        return place, f"{precision}:{name}", origin
 
 
 def _write_rejects(path: Path, rejects: list[Rejected]) -> str | None:

@@ -31,6 +31,7 @@ class LogRow:
     reported_at: datetime
     source: str | None
     extra: dict[str, str]
+    point: tuple[float, float] | None = None  # (lat, lon) given by the source, validated
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,23 @@ class Rejected:
     line: int
     id: str
     reason: str
+
+
+def parse_point(lat: object, lon: object) -> tuple[float, float] | None:
+    """The source's coordinates: both or neither, decimal degrees (a decimal comma is accepted), on Earth and
+    not (0, 0), the usual placeholder of a missing position."""
+    given = [str(v).strip() if v is not None else "" for v in (lat, lon)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise ValueError("absurd coordinates (lat and lon must be given together)")
+    try:
+        y, x = (float(v.replace(",", ".")) for v in given)
+    except ValueError:
+        raise ValueError(f"absurd coordinates (not numbers: {given[0]!r}, {given[1]!r})") from None
+    if not (-90 <= y <= 90 and -180 <= x <= 180) or (y == 0 and x == 0) or y != y or x != x:
+        raise ValueError(f"absurd coordinates ({given[0]}, {given[1]})")
+    return y, x
 
 
 def parse_time(value: str) -> datetime:
@@ -120,7 +138,12 @@ def read_logs(path: Path, default_source: str | None = None) -> Iterator[LogRow 
             except ValueError as exc:
                 yield Rejected(line, log_id, str(exc))
                 continue
+            try:
+                point = parse_point(row.get("lat"), row.get("lon"))
+            except ValueError as exc:
+                yield Rejected(line, log_id, str(exc))
+                continue
             extra = {
                 k: str(v) for k, v in row.items() if k not in ("id", "text", "reported_at", "source") and v
             }
-            yield LogRow(line, log_id, text, reported, source, extra)
+            yield LogRow(line, log_id, text, reported, source, extra, point)

@@ -156,6 +156,17 @@ class Geocoder:
             return _closest(self.streets[close[0]], written), score
         return None, 0.0
 
+    def address(self, written: str) -> Place | None:
+        """An address as a source writes it in its own column ('12 bd National, 13003 Marseille', 'Noailles')
+        → a street, a landmark or a quartier, whichever it names; None when none matches."""
+        head = re.split(r",|\b13\d{3}\b", written, maxsplit=1)[0].strip()
+        for candidate in (head, written.strip()):
+            if candidate:
+                found = self.street(candidate) or self.landmark(candidate) or self.district(candidate)
+                if found is not None:
+                    return found
+        return None
+
     def landmark(self, mention: str) -> Place | None:
         """A PLACE mention ('gare Saint-Charles', 'Vieux-Port') → the landmark."""
         key = fold(mention)

@@ -90,6 +90,34 @@ def test_a_changed_log_replaces_its_facts(graph: Graph, extractor: Extractor, tm
     assert [row["t"][row["s"] : row["e"]] for row in rows] == ["Paul DURAND"]  # provenance: the evidence span
 
 
+def test_the_source_place_wins_and_unknown_times_are_flagged(
+    graph: Graph, extractor: Extractor, tmp_path: Path
+) -> None:
+    apply_schema(graph, ontology())
+    base = {"reported_at": "2025-03-14T23:40:00+01:00", "source": "PM", "address": "", "lat": "", "lon": ""}
+    rows = [
+        base | {"id": "gps", "text": "Dégradation d'un banc rue Paradis.", "lat": "43.2951", "lon": "5.3810"},
+        base | {"id": "addr", "text": "Tags sur un abribus.", "address": "12 bd National, 13003 Marseille"},
+        base | {"id": "text", "text": "Vol à l'arraché rue Paradis vers 23h."},
+    ]
+    Ingestor(graph, extractor, KEY).ingest_file(_write(tmp_path / "places.csv", rows))
+    with graph.session() as s:
+        found = {
+            r["id"]: r
+            for r in s.run(
+                "MATCH (i:Incident)-[:OCCURRED_AT]->(p:Place) RETURN i.source_id AS id, i.lat AS lat, "
+                "i.lon AS lon, i.precision AS precision, i.place_source AS origin, i.time_source AS time, "
+                "p.name AS place"
+            ).data()
+        }
+    assert (found["gps"]["lat"], found["gps"]["lon"], found["gps"]["origin"]) == (43.2951, 5.381, "source")
+    assert found["gps"]["place"] == "43.295100, 5.381000"  # not the rue Paradis of the text
+    assert found["addr"]["place"] == "12 Boulevard National" and found["addr"]["origin"] == "source"
+    assert found["addr"]["precision"] == "address"
+    assert found["text"]["place"] == "Rue Paradis" and found["text"]["origin"] == "text"
+    assert [found[k]["time"] for k in ("gps", "addr", "text")] == ["reported", "reported", "text"]
+
+
 def test_persons_are_pseudonyms_only(graph: Graph, extractor: Extractor, city: Path) -> None:
     apply_schema(graph, ontology())
     Ingestor(graph, extractor, KEY, batch_size=80).ingest_file(city / "logs.csv")

@@ -57,3 +57,27 @@ def test_a_csv_without_id_or_text_fails_with_the_fix(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="lacks 'id' or 'text'") as err:
         list(read_logs(path))
     assert "header row" in err.value.hint
+
+
+def test_absurd_coordinates_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "logs.csv"
+    path.write_text(
+        "id;reported_at;text;lat;lon\n"
+        "1;2025-01-01 10:00;ok;43,2965;5.3698\n"
+        "2;2025-01-01 10:00;no position;;\n"
+        "3;2025-01-01 10:00;off the planet;143.2;5.37\n"
+        "4;2025-01-01 10:00;the placeholder;0;0\n"
+        "5;2025-01-01 10:00;half a position;43.29;\n"
+        "6;2025-01-01 10:00;words;nord;est\n",
+        encoding="utf-8",
+    )
+    results = list(read_logs(path, "test"))
+    rows = {r.id: r.point for r in results if isinstance(r, LogRow)}
+    assert rows == {"1": (43.2965, 5.3698), "2": None}
+    reasons = {r.id: r.reason for r in results if isinstance(r, Rejected)}
+    assert reasons == {
+        "3": "absurd coordinates (143.2, 5.37)",
+        "4": "absurd coordinates (0, 0)",
+        "5": "absurd coordinates (lat and lon must be given together)",
+        "6": "absurd coordinates (not numbers: 'nord', 'est')",
+    }
