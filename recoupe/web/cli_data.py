@@ -131,6 +131,21 @@ def ingest() -> None:
     """Load data into the graph."""
 
 
+def progress_bar(done: int, total: int, rate: float, width: int = 30) -> str:
+    """'[#########.....]  62 % · 1,240/2,000 logs · 41 logs/s · ETA 0:18' (total is an estimate: clamped)."""
+    total = max(total, done, 1)
+    filled = round(width * done / total)
+    if rate > 0:
+        minutes, seconds = divmod(round((total - done) / rate), 60)
+        eta = f"{minutes}:{seconds:02d}"
+    else:
+        eta = "?"
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {100 * done // total:3d} % · {done:,}/{total:,} logs"
+        f" · {rate:,.0f} logs/s · ETA {eta} "
+    )
+
+
 @ingest.command("logs")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", help="Source name for rows without a source column.")
@@ -154,19 +169,14 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int,
 
     def progress(summary: IngestSummary) -> None:
         if interactive:
-            eta = (total - summary.read) / summary.rate if summary.rate else 0
-            click.echo(
-                f"\r{summary.read:,}/{total:,} logs · {summary.rate:,.0f}/s · ETA {eta:,.0f} s ",
-                nl=False,
-                err=True,
-            )
+            click.echo("\r" + progress_bar(summary.read, total, summary.rate), nl=False, err=True)
 
     key = DataHome(Path(config["RECOUPE_HOME"])).pseudonym_key()
     with runtime.open_graph(config) as graph:
         extractor = Extractor(processes=processes)
         summary = Ingestor(graph, extractor, key, batch_size).ingest_file(file, source, progress)
     if interactive:
-        click.echo("", err=True)
+        click.echo("\r" + progress_bar(summary.read, summary.read, summary.rate), err=True)
     rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
     emit(
         as_json,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pty
 import signal
 import subprocess
 import time
@@ -22,7 +23,7 @@ from recoupe.ingest.democity.writer import DemoSettings, generate
 from recoupe.ingest.pipeline import Ingestor, person_key
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.loader import ontology
-from tests.conftest import RECOUPE, CliResult
+from tests.conftest import RECOUPE, CliResult, wipe
 
 KEY = bytes(32)
 
@@ -191,3 +192,44 @@ def test_resumes_after_kill_9(
                 "MATCH (n)-[r:EXTRACTED_FROM]->(i:Incident) WITH n, i, r.start AS st, count(*) AS c WHERE c > 1 RETURN count(*) AS d"
             ).single()["d"]
         assert doubled == 0
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_summary(
+    graph_server: EmbeddedServer, cli_env: dict[str, str], city: Path, tmp_path: Path
+) -> None:
+    """stderr on a pseudo-terminal: a bar redrawn per batch with rate and ETA; stdout: the summary."""
+    target = graph_server.target()
+    env = {**cli_env, "RECOUPE_GRAPH_URL": target.url, "RECOUPE_GRAPH_USER": target.user,
+           "RECOUPE_GRAPH_PASSWORD": target.password, "RECOUPE_GRAPH_DATABASE": "recoupe"}  # fmt: skip
+    with connect(target) as g:
+        wipe(g)
+        apply_schema(g, ontology())
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [str(RECOUPE), "ingest", "logs", str(city / "logs.csv"), "--batch-size", "60"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=follower, text=True,
+    )  # fmt: skip
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout = child.communicate(timeout=180)[0]
+    os.close(leader)
+    assert child.returncode == 0
+    frames = [f for f in drawn.decode().replace("\r\n", "\r").split("\r") if f.strip()]
+    assert [f.split("·")[1].strip() for f in frames] == [
+        "60/240 logs",
+        "120/240 logs",
+        "180/240 logs",
+        "240/240 logs",
+        "240/240 logs",
+    ]  # one frame per batch, then the finished bar
+    assert frames[0].startswith("[" + "#" * 8 + "." * 22 + "]  25 %") and "ETA 0:" in frames[0]
+    assert frames[-1].startswith("[" + "#" * 30 + "] 100 %")
+    assert "240 rows read, 240 created, 0 updated, 0 unchanged, 0 rejected" in stdout

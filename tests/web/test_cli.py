@@ -200,3 +200,17 @@ def test_extract_command(run_cli: Run, cli_env: dict[str, str], tmp_path: Path) 
         "entities"
     ]  # "Jean L."
     assert "rejected (no id): missing id" in result.stderr and "1 logs extracted, 1 rejected" in result.stderr
+
+
+def test_the_progress_bar_shows_share_rate_and_eta() -> None:
+    from recoupe.web.cli_data import progress_bar
+
+    assert progress_bar(500, 2000, 25.0, width=20) == (
+        "[#####...............]  25 % · 500/2,000 logs · 25 logs/s · ETA 1:00 "
+    )
+    assert progress_bar(0, 2000, 0.0, width=10).startswith(
+        "[..........]   0 % · 0/2,000 logs · 0 logs/s · ETA ?"
+    )
+    assert progress_bar(2100, 2000, 40.0, width=10).startswith(
+        "[##########] 100 % · 2,100/2,100"
+    )  # estimate low
