@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +21,12 @@ from typing import Any
 
 from recoupe.graph.connection import Graph
 from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
-from recoupe.ingest.readers import LogRow, Rejected, read_logs
+from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import Place
 from recoupe.nlp.rules import normalise_plate
+from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.loader import ontology
 
 ENTITY_LABELS = {
@@ -149,6 +150,25 @@ class Ingestor:
         summary.rejects_file = _write_rejects(path, rejects)
         summary.seconds = time.perf_counter() - began
         return summary
+
+    def ingest_report(
+        self, report: Mapping[str, object], source: str = "citizen"
+    ) -> tuple[str, IngestSummary]:
+        """One report arriving alone (a citizen report through the API): the same checks as a file's row, then
+        the same extraction and writes. Returns the incident's id and the summary; an invalid report raises
+        InvalidInput naming the reason, and nothing is written."""
+        checked = check_row(1, report, source)
+        if isinstance(checked, Rejected):
+            raise InvalidInput(
+                f"report rejected: {checked.reason}",
+                "fix the field named and send it again",
+                {"report": checked.reason},
+            )
+        summary = IngestSummary("report")
+        began = time.perf_counter()
+        self.ingest_rows([checked], summary)
+        summary.seconds = time.perf_counter() - began
+        return incident_id(checked), summary
 
     def ingest_rows(self, rows: list[LogRow], summary: IngestSummary) -> None:
         """Extract and write rows whose content is new or changed; count the rest as unchanged."""

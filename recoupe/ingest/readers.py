@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,36 +114,39 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_logs(path: Path, default_source: str | None = None) -> Iterator[LogRow | Rejected]:
     seen: dict[tuple[str | None, str], str] = {}
     for line, row in _rows(path):
-        log_id = str(row.get("id") or "").strip()
-        text = str(row.get("text") or "")
         if "__error__" in row:
-            yield Rejected(line, log_id, row["__error__"])
-        elif not log_id:
-            yield Rejected(line, log_id, "missing id")
-        elif not text.strip():
-            yield Rejected(line, log_id, "missing text")
-        elif "\x00" in text:
-            yield Rejected(line, log_id, "NUL byte in text")
-        elif len(text) > MAX_TEXT:
-            yield Rejected(line, log_id, f"text longer than {MAX_TEXT} characters")
-        else:
-            source = str(row.get("source") or default_source or "") or None
-            previous = seen.get((source, log_id))
-            if previous is not None and previous != text:
-                yield Rejected(line, log_id, "duplicate id with a different text in this file")
-                continue
-            seen[(source, log_id)] = text
-            try:
-                reported = parse_time(str(row.get("reported_at") or ""))
-            except ValueError as exc:
-                yield Rejected(line, log_id, str(exc))
-                continue
-            try:
-                point = parse_point(row.get("lat"), row.get("lon"))
-            except ValueError as exc:
-                yield Rejected(line, log_id, str(exc))
-                continue
-            extra = {
-                k: str(v) for k, v in row.items() if k not in ("id", "text", "reported_at", "source") and v
-            }
-            yield LogRow(line, log_id, text, reported, source, extra, point)
+            yield Rejected(line, str(row.get("id") or "").strip(), row["__error__"])
+            continue
+        checked = check_row(line, row, default_source)
+        if isinstance(checked, LogRow):
+            previous = seen.setdefault((checked.source, checked.id), checked.text)
+            if previous != checked.text:
+                checked = Rejected(line, checked.id, "duplicate id with a different text in this file")
+        yield checked
+
+
+def check_row(line: int, row: Mapping[str, object], default_source: str | None = None) -> LogRow | Rejected:
+    """One log as any caller gives it (a file's row, a citizen report through the API) → a valid row, or the
+    reason it is not one."""
+    log_id = str(row.get("id") or "").strip()
+    text = str(row.get("text") or "")
+    if not log_id:
+        return Rejected(line, log_id, "missing id")
+    if not text.strip():
+        return Rejected(line, log_id, "missing text")
+    if "\x00" in text:
+        return Rejected(line, log_id, "NUL byte in text")
+    if len(text) > MAX_TEXT:
+        return Rejected(line, log_id, f"text longer than {MAX_TEXT} characters")
+    source = str(row.get("source") or default_source or "") or None
+    try:
+        reported = parse_time(str(row.get("reported_at") or ""))
+        point = parse_point(row.get("lat"), row.get("lon"))
+    except ValueError as exc:
+        return Rejected(line, log_id, str(exc))
+    extra = {
+        k: str(v)
+        for k, v in row.items()
+        if k not in ("id", "text", "reported_at", "source") and v is not None and v != ""
+    }
+    return LogRow(line, log_id, text, reported, source, extra, point)

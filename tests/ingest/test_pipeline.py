@@ -22,6 +22,7 @@ from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.democity.writer import DemoSettings, generate
 from recoupe.ingest.pipeline import Ingestor, person_key
 from recoupe.nlp.extract import Extractor
+from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.loader import ontology
 from tests.conftest import RECOUPE, CliResult, wipe
 
@@ -233,3 +234,29 @@ def test_a_terminal_gets_a_progress_bar_and_a_summary(
     assert frames[0].startswith("[" + "#" * 8 + "." * 22 + "]  25 %") and "ETA 0:" in frames[0]
     assert frames[-1].startswith("[" + "#" * 30 + "] 100 %")
     assert "240 rows read, 240 created, 0 updated, 0 unchanged, 0 rejected" in stdout
+
+
+def test_a_citizen_report_takes_the_same_path_as_a_file(
+    graph: Graph, extractor: Extractor, tmp_path: Path
+) -> None:
+    """The API's caller and the file's caller share checks, extraction, pseudonyms and idempotence."""
+    apply_schema(graph, ontology())
+    ingestor = Ingestor(graph, extractor, KEY)
+    text = "Mon scooter noir AB-123-CD a été volé hier soir devant la gare Saint-Charles. Mme Nadia BENALI."
+    report = {"id": "r-1", "text": text, "reported_at": "2025-03-15T09:00:00+01:00"}
+    incident, summary = ingestor.ingest_report(report)
+    assert (incident, summary.created, summary.entities) == ("citizen:r-1", 1, 3)
+    again = ingestor.ingest_report(report)[1]
+    assert (again.created, again.unchanged) == (0, 1)
+    with graph.session() as s:
+        found = s.run(
+            "MATCH (i:Incident {id: 'citizen:r-1'})-[:INVOLVES]->(n) RETURN labels(n)[0] AS l, n.id AS id"
+        ).data()
+    assert sorted((r["l"], r["id"]) for r in found if r["l"] in ("Person", "Plate")) == [
+        ("Person", person_key("Nadia BENALI", KEY)),
+        ("Plate", "AB-123-CD"),  # the canonical SIV form
+    ]
+    with pytest.raises(InvalidInput, match=r"report rejected: absurd coordinates \(0, 0\)"):
+        ingestor.ingest_report(report | {"id": "r-2", "lat": 0, "lon": 0})
+    with graph.session() as s:
+        assert s.run("MATCH (i:Incident {id: 'citizen:r-2'}) RETURN i").single() is None
