@@ -89,6 +89,8 @@ def row_hash(row: LogRow) -> str:
         row.extra.get("category", ""),
         row.extra.get("address", ""),
     ]
+    if row.point is not None:  # appended only when given, so rows without one keep their earlier hash
+        parts.append(f"{row.point[0]!r},{row.point[1]!r}")
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -102,7 +102,8 @@ def test_the_source_place_wins_and_unknown_times_are_flagged(
         base | {"id": "addr", "text": "Tags sur un abribus.", "address": "12 bd National, 13003 Marseille"},
         base | {"id": "text", "text": "Vol à l'arraché rue Paradis vers 23h."},
     ]
-    Ingestor(graph, extractor, KEY).ingest_file(_write(tmp_path / "places.csv", rows))
+    ingestor = Ingestor(graph, extractor, KEY)
+    ingestor.ingest_file(_write(tmp_path / "places.csv", rows))
     with graph.session() as s:
         found = {
             r["id"]: r
@@ -118,6 +119,9 @@ def test_the_source_place_wins_and_unknown_times_are_flagged(
     assert found["addr"]["precision"] == "address"
     assert found["text"]["place"] == "Rue Paradis" and found["text"]["origin"] == "text"
     assert [found[k]["time"] for k in ("gps", "addr", "text")] == ["reported", "reported", "text"]
+    rows[0]["lat"] = "43.2960"  # a corrected position is a changed log
+    again = ingestor.ingest_file(_write(tmp_path / "places.csv", rows))
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 2)
 
 
 def test_persons_are_pseudonyms_only(graph: Graph, extractor: Extractor, city: Path) -> None:
