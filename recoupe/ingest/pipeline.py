@@ -215,7 +215,7 @@ class Ingestor:
             "place_source": place_source,
         }  # fmt: skip
         batch.incidents.append({"id": incident, "source": row.source, "props": props})
-        name = (f"{place.number} " if place.number else "") + place.name
+        name = _place_name(place)
         batch.places.append(
             {"id": place_id, "name": name, "precision": props["precision"],
              "lat": place.lat, "lon": place.lon, "postcode": place.postcode}
@@ -281,8 +281,12 @@ class Ingestor:
         else:
             place, origin = extraction.place, "text"
         precision = "address" if place.number else place.precision
-        name = (f"{place.number} " if place.number else "") + place.name
-        return place, f"{precision}:{name}", origin
+        return place, f"{precision}:{_place_name(place)}", origin
+
+
+def _place_name(place: Place) -> str:
+    """'12 Boulevard National': the house number, when the text gave one, before the street."""
+    return (f"{place.number} " if place.number else "") + place.name
 
 
 def _write_rejects(path: Path, rejects: list[Rejected]) -> str | None:
