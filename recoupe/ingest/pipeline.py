@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,9 +186,17 @@ class Ingestor:
         summary.unchanged += len(rows) - len(todo)
         if not todo:
             return None
-        batch = IncidentBatch(replaced=[incident_id(r) for r in todo if incident_id(r) in known])
         extractions = self.extractor.extract((incident_id(r), r.text, r.reported_at) for r in todo)
-        for row, extraction in zip(todo, extractions, strict=True):
+        batch = self.batch(todo, extractions, summary)
+        batch.replaced = [incident_id(r) for r in todo if incident_id(r) in known]
+        return batch
+
+    def batch(
+        self, rows: list[LogRow], extractions: Iterable[Extraction], summary: IngestSummary
+    ) -> IncidentBatch:
+        """The graph rows for these logs and their extractions (nothing replaced)."""
+        batch = IncidentBatch()
+        for row, extraction in zip(rows, extractions, strict=True):
             summary.entities += self._add(batch, row, extraction)
         return batch
 

@@ -97,6 +97,9 @@ def bare(folded: str) -> str:
     return re.sub(r"\s+", " ", PARTICLES.sub("", folded)).strip()
 
 
+MEMORY = 50_000  # close-match searches and point-in-quartier answers remembered
+
+
 class Geocoder:
     """Indexes a gazetteer once; each lookup is a dictionary hit or, failing that, a close-match search."""
 
@@ -118,6 +121,25 @@ class Geocoder:
         self.landmarks |= {key: by_name[name] for key, name in ALIASES.items() if name in by_name}
         self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
         self.postcodes = {q.postcode: q for q in gazetteer.quartiers}
+        self._searched: dict[tuple[str, str], tuple[str, float] | None] = {}
+        self._quartiers_at: dict[tuple[float, float], Quartier | None] = {}
+
+    def _close(self, key: str, kind: str, cutoff: float) -> tuple[str, float] | None:
+        """The closest known key of a kind and its similarity, or None under the cutoff. Remembered: the
+        search is the geocoder's one slow step, and the same misspelling comes back log after log."""
+        if (key, kind) in self._searched:
+            return self._searched[key, kind]
+        pool = {
+            "street": lambda: self.fuzzy.get(_fuzzy_slot(key), []),
+            "landmark": lambda: list(self.landmarks),
+            "quartier": lambda: list(self.quartiers),
+        }[kind]()
+        close = difflib.get_close_matches(key, pool, n=1, cutoff=cutoff)
+        found = (close[0], difflib.SequenceMatcher(None, key, close[0]).ratio()) if close else None
+        if len(self._searched) >= MEMORY:
+            self._searched.clear()  # bounded: a long run over ever-new misspellings starts afresh
+        self._searched[key, kind] = found
+        return found
 
     # ------------------------------------------------------------------ mentions
 
@@ -132,7 +154,7 @@ class Geocoder:
         found, score = self._street(key, text)
         if found is None:
             return None
-        quartier = self.gazetteer.quartier_at(found.lon, found.lat)
+        quartier = self.quartier_of(found.lat, found.lon)
         return Place(
             found.name,
             "street",
@@ -148,12 +170,9 @@ class Geocoder:
         for candidate in (key, bare(key)):
             if candidate in self.streets:
                 return _closest(self.streets[candidate], written), 1.0
-        close = difflib.get_close_matches(
-            bare(key), self.fuzzy.get(_fuzzy_slot(bare(key)), []), n=1, cutoff=0.88
-        )
+        close = self._close(bare(key), "street", 0.88)
         if close:
-            score = difflib.SequenceMatcher(None, bare(key), close[0]).ratio()
-            return _closest(self.streets[close[0]], written), score
+            return _closest(self.streets[close[0]], written), close[1]
         return None, 0.0
 
     def address(self, written: str) -> Place | None:
@@ -173,11 +192,11 @@ class Geocoder:
         found = self.landmarks.get(key) or self.landmarks.get(bare(key))
         score = 1.0
         if found is None:
-            close = difflib.get_close_matches(key, list(self.landmarks), n=1, cutoff=0.85)
+            close = self._close(key, "landmark", 0.85)
             if not close:
                 return None
-            found, score = self.landmarks[close[0]], difflib.SequenceMatcher(None, key, close[0]).ratio()
-        quartier = self.gazetteer.quartier_at(found.lon, found.lat)
+            found, score = self.landmarks[close[0]], close[1]
+        quartier = self.quartier_of(found.lat, found.lon)
         return Place(
             found.name,
             "landmark",
@@ -194,7 +213,7 @@ class Geocoder:
         key = fold(mention)
         quartier = self.quartiers.get(key) or self.quartiers.get(bare(key))
         if quartier is None:
-            close = difflib.get_close_matches(key, list(self.quartiers), n=1, cutoff=0.85)
+            close = self._close(key, "quartier", 0.85)
             quartier = self.quartiers[close[0]] if close else None
         if quartier is not None:
             return Place(
@@ -238,4 +257,9 @@ class Geocoder:
         )
 
     def quartier_of(self, lat: float, lon: float) -> Quartier | None:
-        return self.gazetteer.quartier_at(lon, lat)
+        """The quartier containing a point (remembered: streets and landmarks come back log after log)."""
+        if (lat, lon) not in self._quartiers_at:
+            if len(self._quartiers_at) >= MEMORY:
+                self._quartiers_at.clear()
+            self._quartiers_at[lat, lon] = self.gazetteer.quartier_at(lon, lat)
+        return self._quartiers_at[lat, lon]

@@ -112,3 +112,9 @@ def test_worker_processes_give_the_same_result() -> None:
     single = [e.as_gold() for e in Extractor().extract(logs)]
     parallel = [e.as_gold() for e in Extractor(processes=2).extract(logs, batch_size=2)]
     assert parallel == single
+
+
+
+def test_only_the_ner_is_loaded(extractor: Extractor) -> None:
+    """Recoupe reads `doc.ents` only: the tagger, parser and lemmatizer would cost 2.5 times the time."""
+    assert extractor.nlp.pipe_names == ["ner"]
