@@ -114,7 +114,6 @@ def test_worker_processes_give_the_same_result() -> None:
     assert parallel == single
 
 
-
 def test_only_the_ner_is_loaded(extractor: Extractor) -> None:
     """Recoupe reads `doc.ents` only: the tagger, parser and lemmatizer would cost 2.5 times the time."""
     assert extractor.nlp.pipe_names == ["ner"]
