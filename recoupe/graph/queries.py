@@ -94,3 +94,97 @@ UNWIND $rows AS row
 MATCH (v:Vehicle {id: row.vehicle}), (p:Plate {id: row.plate})
 MERGE (v)-[:HAS_PLATE]->(p)
 """
+
+# ---------------------------------------------------------------- link rules (recoupe/graph/links.py)
+
+_incident_fields = """
+RETURN i.id AS id, i.lat AS lat, i.lon AS lon, i.occurred_from AS starts, i.occurred_to AS ends,
+       i.category AS category, i.precision AS precision, i.asset_types AS asset_types,
+       i.asset_spans AS asset_spans
+"""
+LINK_INCIDENTS = "MATCH (i:Incident)" + _incident_fields
+LINK_INCIDENTS_BY_ID = "UNWIND $ids AS id MATCH (i:Incident {id: id})" + _incident_fields
+LINK_INCIDENTS_BETWEEN = "MATCH (i:Incident) WHERE i.occurred_from >= $low AND i.occurred_from <= $high" + (
+    _incident_fields
+)
+LINK_CAMERAS = """
+MATCH (c:Camera)
+RETURN c.id AS id, c.lat AS lat, c.lon AS lon, c.bearing_deg AS bearing_deg, c.fov_deg AS fov_deg,
+       c.range_m AS range_m, c.installed_at AS installed_at, c.removed_at AS removed_at, c.outages AS outages
+"""
+LINK_ASSETS = """
+MATCH (s:StreetAsset)
+RETURN s.id AS id, s.asset_type AS asset_type, s.lat AS lat, s.lon AS lon, s.installed_at AS installed_at,
+       s.removed_at AS removed_at
+"""
+LINK_QUARTIERS = "MATCH (q:Quartier) RETURN q.id AS id, q.geometry AS geometry"
+LINK_POINTS = {
+    label: f"MATCH (n:{label}) WHERE n.lat IS NOT NULL RETURN '{label}' AS label, n.id AS id, n.lat AS lat, "
+    "n.lon AS lon"
+    for label in ("Place", "Camera", "StreetAsset")
+}
+
+# What each kind of link joins: (from label, relationship type, to label).
+LINK_KINDS = {
+    "SEEN_BY": ("Incident", "SEEN_BY", "Camera"),
+    "MISSED_BY": ("Incident", "MISSED_BY", "Camera"),
+    "DAMAGED": ("Incident", "DAMAGED", "StreetAsset"),
+    "NEAR_REPEAT": ("Incident", "NEAR_REPEAT", "Incident"),
+    "IN:Place": ("Place", "IN", "Quartier"),
+    "IN:Camera": ("Camera", "IN", "Quartier"),
+    "IN:StreetAsset": ("StreetAsset", "IN", "Quartier"),
+}
+_return_link = "RETURN a.id AS a, b.id AS b, properties(r) AS props"
+HELD_LINKS = {k: f"MATCH (a:{f})-[r:{t}]->(b:{to}) {_return_link}" for k, (f, t, to) in LINK_KINDS.items()}
+HELD_LINKS_FROM = {
+    k: f"UNWIND $ids AS id MATCH (a:{f} {{id: id}})-[r:{t}]->(b:{to}) {_return_link}"
+    for k, (f, t, to) in LINK_KINDS.items()
+}
+HELD_LINKS_TO = {
+    k: f"UNWIND $ids AS id MATCH (a:{f})-[r:{t}]->(b:{to} {{id: id}}) {_return_link}"
+    for k, (f, t, to) in LINK_KINDS.items()
+}
+CREATE_LINKS = {
+    k: f"UNWIND $rows AS row MATCH (a:{f} {{id: row.a}}) MATCH (b:{to} {{id: row.b}}) "
+    f"CREATE (a)-[r:{t}]->(b) SET r += row.props"
+    for k, (f, t, to) in LINK_KINDS.items()
+}
+REMOVE_LINKS = {
+    k: f"UNWIND $rows AS row MATCH (a:{f} {{id: row.a}})-[r:{t}]->(b:{to} {{id: row.b}}) DELETE r"
+    for k, (f, t, to) in LINK_KINDS.items()
+}
+
+
+def held_links(kind: str, scoped: bool) -> list[str]:
+    """The statements listing the links of a kind (all of them, or those touching `$ids`)."""
+    if not scoped:
+        return [HELD_LINKS[kind]]
+    if kind == "NEAR_REPEAT":
+        return [HELD_LINKS_FROM[kind], HELD_LINKS_TO[kind]]
+    return [HELD_LINKS_FROM[kind]]
+
+
+def create_links(kind: str) -> str:
+    return CREATE_LINKS[kind]
+
+
+def remove_links(kind: str) -> str:
+    return REMOVE_LINKS[kind]
+
+
+# ---------------------------------------------------------------- inventories (cameras, assets, quartiers)
+
+LAYER_LABELS = ("Camera", "StreetAsset", "Quartier", "Arrondissement")
+NODE_PROPERTIES = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, properties(n) AS props"
+    for label in LAYER_LABELS
+}
+MERGE_NODES = {
+    label: f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
+    for label in LAYER_LABELS
+}
+QUARTIERS_IN_ARRONDISSEMENTS = """
+UNWIND $rows AS row
+MATCH (q:Quartier {id: row.quartier}), (a:Arrondissement {id: row.district})
+MERGE (q)-[:IN]->(a)
+"""

@@ -127,3 +127,18 @@ def link_evidence(runner: Runner, label: str, rows: list[dict[str, Any]]) -> Non
 
 def link_plates_to_vehicles(runner: Runner, rows: list[dict[str, Any]]) -> None:
     runner.run(queries.LINK_PLATES_TO_VEHICLES, rows=to_graph(rows)).consume()
+
+
+def node_properties(runner: Runner, label: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """id → stored properties (as plain Python) of the nodes of a label that exist among `ids`."""
+    rows = runner.run(queries.NODE_PROPERTIES[label], ids=ids)
+    return {r["id"]: {k: from_graph(v) for k, v in dict(r["props"]).items()} for r in rows}
+
+
+def merge_nodes(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
+    """Create or update nodes of an inventory label: rows of {"id", "props"}."""
+    runner.run(queries.MERGE_NODES[label], rows=to_graph(rows)).consume()
+
+
+def quartiers_in_arrondissements(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    runner.run(queries.QUARTIERS_IN_ARRONDISSEMENTS, rows=rows).consume()

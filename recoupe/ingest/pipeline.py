@@ -21,14 +21,18 @@ from typing import Any
 
 from recoupe.graph.connection import Graph
 from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
+from recoupe.graph.links import LOCATED, RuleResult, run_rules
+from recoupe.ingest.inventories import EventRow
 from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import Place
 from recoupe.nlp.rules import normalise_plate
 from recoupe.ontology.errors import InvalidInput
+from recoupe.ontology.geo import geo_key
 from recoupe.ontology.loader import ontology
 
+EVENT_BATCH = 2_000  # structured events need no extraction: larger transactions
 ENTITY_LABELS = {
     "PERSON": "Person",
     "PLATE": "Plate",
@@ -51,6 +55,8 @@ class IngestSummary:
     seconds: float = 0.0
     rejects_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    incident_ids: list[str] = field(default_factory=list)  # created or updated, for their links
+    links: list[RuleResult] = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
@@ -66,7 +72,7 @@ class IngestSummary:
             "unchanged": self.unchanged, "rejected": self.rejected, "entities": self.entities,
             "orphans_removed": self.orphans_removed, "seconds": round(self.seconds, 2),
             "logs_per_second": round(self.rate, 1), "rejects_file": self.rejects_file,
-            "reasons": self.reasons,
+            "reasons": self.reasons, "links": [r.as_dict() for r in self.links],
         }  # fmt: skip
 
 
@@ -74,6 +80,12 @@ def person_key(name: str, key: bytes) -> str:
     """The same person however the name is written ('Nadia BENALI', 'BENALI Nadia'), never the name itself."""
     tokens = sorted(t for t in re.split(r"[^a-z0-9]+", fold_chars(name)) if t)
     return hmac.new(key, " ".join(tokens).encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def event_hash(row: EventRow) -> str:
+    """What identifies an event's content."""
+    parts = [row.occurred_at.isoformat(), row.category, repr(row.lat), repr(row.lon), row.text or ""]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def incident_id(row: LogRow) -> str:
@@ -99,10 +111,20 @@ class Ingestor:
     path: `ingest_rows`)."""
 
     def __init__(
-        self, graph: Graph, extractor: Extractor, pseudonym_key: bytes, batch_size: int = 200
+        self,
+        graph: Graph,
+        extractor: Extractor,
+        pseudonym_key: bytes,
+        batch_size: int = 200,
+        link: bool = True,
     ) -> None:
         self.graph, self.extractor, self.key, self.batch_size = graph, extractor, pseudonym_key, batch_size
+        self.link = link  # run the link rules over what each call created or updated
         self.categories = set(ontology().vocabulary("IncidentCategory").notations)
+        self.asset_labels: dict[str, str] = {}
+        for concept in ontology().vocabulary("AssetType").concepts.values():
+            for label in (concept.notation, concept.labels.fr, concept.labels.en, *concept.alt_labels_fr):
+                self.asset_labels.setdefault(fold_chars(label).replace("_", " "), concept.notation)
 
     def ingest_file(
         self, path: Path, source: str | None = None, progress: Callable[[IngestSummary], None] | None = None
@@ -144,14 +166,80 @@ class Ingestor:
                 pending.result()
         if rows:
             self.ingest_rows(rows, summary)
+        self._finish(path, rejects, summary, began)
+        return summary
+
+    def ingest_events(
+        self, path: Path, items: Iterable[EventRow | Rejected], source: str | None = None
+    ) -> IngestSummary:
+        """Already-structured incidents (open crime data, a records system's export): no text to read, so no
+        extraction; the same idempotent writes, rejects and links as logs."""
+        summary = IngestSummary(str(path))
+        began = time.perf_counter()
+        rejects: list[Rejected] = []
+        rows: list[EventRow] = []
+        for item in items:
+            if isinstance(item, Rejected):
+                rejects.append(item)
+                continue
+            if not (item.source or source):
+                rejects.append(Rejected(item.line, item.id, "no source: give a source column or --source"))
+                continue
+            rows.append(item)
+            if len(rows) >= EVENT_BATCH:
+                self._events(rows, source, summary)
+                rows = []
+        if rows:
+            self._events(rows, source, summary)
+        self._finish(path, rejects, summary, began)
+        return summary
+
+    def _events(self, rows: list[EventRow], default_source: str | None, summary: IngestSummary) -> None:
+        ids = [f"{row.source or default_source}:{row.id}" for row in rows]
+        known = existing_hashes(self.graph, ids)
+        summary.read += len(rows)
+        batch = IncidentBatch()
+        for incident, row in zip(ids, rows, strict=True):
+            digest = event_hash(row)
+            if known.get(incident) == digest:
+                summary.unchanged += 1
+                continue
+            if incident in known:
+                batch.replaced.append(incident)
+            quartier = self.extractor.geocoder.quartier_of(row.lat, row.lon)
+            place_id = f"point:{row.lat:.6f},{row.lon:.6f}"
+            props: dict[str, Any] = {
+                "source_id": row.id, "source": row.source or default_source, "text_hash": digest,
+                "category": row.category, "category_source": "source",
+                "occurred_from": row.occurred_at, "occurred_to": row.occurred_at, "time_source": "source",
+                "lat": row.lat, "lon": row.lon, "precision": "address", "place_source": "source",
+                "geo_key": geo_key(row.lat, row.lon, row.occurred_at.timestamp()),
+            }  # fmt: skip
+            if row.text:
+                props["text"] = row.text
+            batch.incidents.append({"id": incident, "source": props["source"], "props": props})
+            batch.places.append(
+                {"id": place_id, "name": f"{row.lat:.6f}, {row.lon:.6f}", "precision": "address",
+                 "lat": row.lat, "lon": row.lon, "postcode": quartier.postcode if quartier else None}
+            )  # fmt: skip
+            batch.place_links.append({"incident": incident, "id": place_id})
+        if batch.incidents:
+            self.commit(batch, summary)
+
+    def _finish(self, path: Path, rejects: list[Rejected], summary: IngestSummary, began: float) -> None:
         summary.rejected = len(rejects)
         summary.read += len(rejects)
         for r in rejects:
             reason = r.reason.split(" (")[0]
             summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
-        summary.rejects_file = _write_rejects(path, rejects)
+        summary.rejects_file = write_rejects(path, rejects)
         summary.seconds = time.perf_counter() - began
-        return summary
+        self._link(summary)
+
+    def _link(self, summary: IngestSummary) -> None:
+        """The link rules over the incidents just created or updated (timed apart from the ingestion)."""
+        if self.link and summary.incident_ids:
+            summary.links = run_rules(self.graph, scope=summary.incident_ids)
 
     def ingest_report(
         self, report: Mapping[str, object], source: str = "citizen"
@@ -170,6 +258,7 @@ class Ingestor:
         began = time.perf_counter()
         self.ingest_rows([checked], summary)
         summary.seconds = time.perf_counter() - began
+        self._link(summary)
         return incident_id(checked), summary
 
     def ingest_rows(self, rows: list[LogRow], summary: IngestSummary) -> None:
@@ -203,6 +292,7 @@ class Ingestor:
     def commit(self, batch: IncidentBatch, summary: IngestSummary) -> None:
         """Write one prepared batch in one transaction."""
         summary.orphans_removed += write_batch(self.graph, batch)
+        summary.incident_ids += [row["id"] for row in batch.incidents]
         summary.updated += len(batch.replaced)
         summary.created += len(batch.incidents) - len(batch.replaced)
 
@@ -222,6 +312,15 @@ class Ingestor:
             "lat": place.lat, "lon": place.lon, "precision": "address" if place.number else place.precision,
             "place_source": place_source,
         }  # fmt: skip
+        if props["precision"] in LOCATED:  # a quartier's or the city's centroid locates nothing nearby
+            props["geo_key"] = geo_key(place.lat, place.lon, props["occurred_from"].timestamp())
+        assets = [
+            (self._asset_type(row.text[m.start : m.end]), m)
+            for m in extraction.mentions
+            if m.label == "ASSET"
+        ]
+        props["asset_types"] = [t for t, _ in assets if t is not None]
+        props["asset_spans"] = [f"{m.start}:{m.end}" for t, m in assets if t is not None]
         batch.incidents.append({"id": incident, "source": row.source, "props": props})
         name = _place_name(place)
         batch.places.append(
@@ -269,6 +368,14 @@ class Ingestor:
             count += 1
         return count
 
+    def _asset_type(self, written: str) -> str | None:
+        """'abribus', 'Bancs publics' → the asset type's notation (labels folded, a plural tolerated)."""
+        key = fold_chars(written).strip()
+        for candidate in (key, key.rstrip("sx"), " ".join(w.rstrip("sx") for w in key.split())):
+            if candidate in self.asset_labels:
+                return self.asset_labels[candidate]
+        return next((n for label, n in self.asset_labels.items() if label in key), None)
+
     def _place(self, row: LogRow, extraction: Extraction) -> tuple[Place, str, str]:
         """The place of occurrence, its node id and where it came from: the source's own coordinates, else
         its address column when the gazetteer knows it, else the place read in the text."""
@@ -297,7 +404,7 @@ def _place_name(place: Place) -> str:
     return (f"{place.number} " if place.number else "") + place.name
 
 
-def _write_rejects(path: Path, rejects: list[Rejected]) -> str | None:
+def write_rejects(path: Path, rejects: list[Rejected]) -> str | None:
     """`<file>.rejects.csv` (line, id, reason) next to the input, or nothing when every row loaded."""
     target = path.with_name(path.name + ".rejects.csv")
     if not rejects:

@@ -281,4 +281,4 @@ def main() -> NoReturn:
     sys.exit(0)
 
 
-from recoupe.web import cli_data  # noqa: E402,F401  (registers the data commands on `cli`)
+from recoupe.web import cli_data, cli_links  # noqa: E402,F401  (they register their commands on `cli`)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -183,5 +184,181 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int,
         summary.as_dict(),
         f"{file}: {summary.read:,} rows read, {summary.created:,} created, {summary.updated:,} updated, "
         f"{summary.unchanged:,} unchanged, {summary.rejected:,} rejected{rejects}\n"
-        f"{summary.entities:,} entities written; {summary.rate:,.1f} logs/s over {summary.seconds:.1f} s",
+        f"{summary.entities:,} entities written; {summary.rate:,.1f} logs/s over {summary.seconds:.1f} s"
+        + "".join("\n" + _rule_text(r) for r in summary.links),
     )
+
+
+def _bounds(given: str | None) -> tuple[float, float, float, float] | None:
+    """--bounds, else RECOUPE_CITY_BOUNDS, else none."""
+    from recoupe.ontology.errors import InvalidInput
+
+    raw = given if given is not None else str(current_app.config.get("RECOUPE_CITY_BOUNDS") or "")
+    if not raw.strip():
+        return None
+    try:
+        south, west, north, east = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise InvalidInput(
+            f"bounds {raw!r} are not four numbers", "give south,west,north,east in degrees"
+        ) from None
+    if not (south < north and west < east):
+        raise InvalidInput(f"bounds {raw!r} are empty", "give south,west,north,east with south < north")
+    return south, west, north, east
+
+
+bounds_option = click.option(
+    "--bounds", help="south,west,north,east: reject points outside (default: RECOUPE_CITY_BOUNDS, none)."
+)
+no_link_option = click.option(
+    "--no-link", is_flag=True, help="Do not run the link rules now (run `recoupe link` later)."
+)
+
+
+def _layer_text(summary: Any) -> str:
+    rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
+    lines = [
+        f"{summary.file}: {summary.read:,} rows read, {summary.created:,} created, "
+        f"{summary.updated:,} updated, {summary.unchanged:,} unchanged, {summary.rejected:,} rejected"
+        f"{rejects} ({summary.seconds:.1f} s)"
+    ]
+    lines += [_rule_text(r) for r in summary.links]
+    return "\n".join(lines)
+
+
+def _rule_text(result: Any) -> str:
+    held = ", ".join(f"{k} {v:,}" for k, v in result.counts.items())
+    return (
+        f"  link {result.rule}: {result.created:,} created, {result.removed:,} removed, "
+        f"{result.unchanged:,} unchanged — now {held} ({result.seconds:.1f} s)"
+    )
+
+
+@ingest.command("cameras")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@bounds_option
+@no_link_option
+@json_option
+def ingest_cameras(file: Path, bounds: str | None, no_link: bool, as_json: bool) -> None:
+    """Load a camera inventory (CSV or GeoJSON points); bad rows go to FILE.rejects.csv."""
+    from recoupe.ingest.layers import load_cameras
+    from recoupe.web import runtime
+
+    with runtime.open_graph(current_app.config) as graph:
+        summary = load_cameras(graph, file, _bounds(bounds), link=not no_link)
+    emit(as_json, summary.as_dict(), _layer_text(summary))
+
+
+@ingest.command("outages")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@no_link_option
+@json_option
+def ingest_outages(file: Path, no_link: bool, as_json: bool) -> None:
+    """Load camera outages (camera_id, start, end); unknown cameras are rejected."""
+    from recoupe.ingest.layers import load_outages
+    from recoupe.web import runtime
+
+    with runtime.open_graph(current_app.config) as graph:
+        summary = load_outages(graph, file, link=not no_link)
+    emit(as_json, summary.as_dict(), _layer_text(summary))
+
+
+@ingest.command("assets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@bounds_option
+@no_link_option
+@json_option
+def ingest_assets(file: Path, bounds: str | None, no_link: bool, as_json: bool) -> None:
+    """Load street assets (id, type, lat, lon); types from the ontology, French accepted."""
+    from recoupe.ingest.layers import load_assets
+    from recoupe.web import runtime
+
+    with runtime.open_graph(current_app.config) as graph:
+        summary = load_assets(graph, file, _bounds(bounds), link=not no_link)
+    emit(as_json, summary.as_dict(), _layer_text(summary))
+
+
+@ingest.command("quartiers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name-property", help="Feature property holding the name (default: Marseille's nom_qua).")
+@click.option("--district-property", help="Feature property holding the district (default: nom_co).")
+@no_link_option
+@json_option
+def ingest_quartiers(
+    file: Path, name_property: str | None, district_property: str | None, no_link: bool, as_json: bool
+) -> None:
+    """Load quartier polygons (GeoJSON) and their arrondissements."""
+    from recoupe.ingest.layers import load_quartiers
+    from recoupe.web import runtime
+
+    with runtime.open_graph(current_app.config) as graph:
+        summary = load_quartiers(graph, file, name_property, district_property, link=not no_link)
+    emit(as_json, summary.as_dict(), _layer_text(summary))
+
+
+@ingest.command("events")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", help="Source name (default: the file's name without extension).")
+@click.option("--columns", help="Comma-separated column names, for a CSV without a header row.")
+@click.option("--time-format", help="strptime format of occurred_at (default: ISO 8601 or dd/mm/yyyy hh:mm).")
+@click.option("--timezone", "tz", default="Europe/Paris", show_default=True, help="Zone of naive times.")
+@click.option(
+    "--category-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON file: source label → ontology category.",
+)
+@bounds_option
+@no_link_option
+@json_option
+def ingest_events(
+    file: Path,
+    source: str | None,
+    columns: str | None,
+    time_format: str | None,
+    tz: str,
+    category_map: Path | None,
+    bounds: str | None,
+    no_link: bool,
+    as_json: bool,
+) -> None:
+    """Load structured incidents (occurred_at, category, lat, lon [, id, text]): open data."""
+    import json
+
+    from recoupe.graph.home import DataHome
+    from recoupe.ingest.inventories import read_events
+    from recoupe.ingest.pipeline import Ingestor
+    from recoupe.nlp.extract import Extractor
+    from recoupe.ontology.errors import InvalidInput
+    from recoupe.web import runtime
+
+    mapping = None
+    if category_map is not None:
+        try:
+            mapping = json.loads(category_map.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput(
+                f"{category_map} is not JSON ({exc})", "give a JSON object label → category"
+            ) from None
+        if not isinstance(mapping, dict):
+            raise InvalidInput(f"{category_map} is not a JSON object", 'give {"LABEL": "category", …}')
+    name = source or file.name.split(".")[0]
+    items = read_events(
+        file,
+        [c.strip() for c in columns.split(",")] if columns else None,
+        time_format,
+        mapping,
+        _bounds(bounds),
+        name,
+        tz,
+    )
+    key = DataHome(Path(current_app.config["RECOUPE_HOME"])).pseudonym_key()
+    with runtime.open_graph(current_app.config) as graph:
+        ingestor = Ingestor(graph, Extractor(), key, link=not no_link)
+        summary = ingestor.ingest_events(file, items, name)
+    rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
+    lines = [
+        f"{file}: {summary.read:,} rows read, {summary.created:,} created, {summary.updated:,} updated, "
+        f"{summary.unchanged:,} unchanged, {summary.rejected:,} rejected{rejects}; "
+        f"{summary.rate:,.0f} rows/s over {summary.seconds:.1f} s"
+    ]
+    emit(as_json, summary.as_dict(), "\n".join(lines + [_rule_text(r) for r in summary.links]))

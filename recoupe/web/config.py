@@ -71,6 +71,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RECOUPE_GRAPH_COMMAND_TIMEOUT", 300.0, "Longest a statement may run on the embedded server, seconds."
     ),
+    Setting(
+        "RECOUPE_CITY_BOUNDS",
+        "",
+        "`south,west,north,east`: inventory points outside are rejected; empty: no bounds (any city loads).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 BY_FILE_KEY = {s.file_key: s for s in SETTINGS}

@@ -13,6 +13,12 @@ from recoupe.ontology.loader import ontology
 
 STATEMENTS = {
     name: value for name, value in vars(queries).items() if name.isupper() and isinstance(value, str)
+} | {  # families of statements, one per label or link kind
+    f"{name}[{key}]": value
+    for name, family in vars(queries).items()
+    if name.isupper() and isinstance(family, dict)
+    for key, value in family.items()
+    if isinstance(value, str)
 }
 # A label after ':' inside a node pattern "(n:Label" / "(:Label:Other"; a type inside "[r:TYPE|OTHER".
 NODE_LABELS = re.compile(r"\(\s*\w*\s*((?::\s*\w+)+)")

@@ -23,14 +23,15 @@ def test_planned_schema_follows_the_ontology() -> None:
     assert SchemaItem("incident_reported_at", "index", "node", "Incident", "reported_at") in plan
     assert SchemaItem("street_asset_asset_type", "index", "node", "StreetAsset", "asset_type") in plan
     assert SchemaItem("involves_role", "index", "relationship", "INVOLVES", "role") in plan
-    assert len({i.name for i in plan}) == len(plan) == 30
+    assert SchemaItem("incident_geo_key", "index", "node", "Incident", "geo_key") in plan
+    assert len({i.name for i in plan}) == len(plan) == 31
 
 
 def test_apply_schema_is_idempotent(graph: Graph) -> None:
     first = apply_schema(graph, ontology())
-    assert len(first.created) == 30 and first.present == ()
+    assert len(first.created) == 31 and first.present == ()
     second = apply_schema(graph, ontology())
-    assert second.created == () and len(second.present) == 30
+    assert second.created == () and len(second.present) == 31
     assert missing_schema(graph, ontology()) == ()
 
 
