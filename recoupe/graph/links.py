@@ -391,7 +391,7 @@ def run_rules(
             if incidents is None:
                 incidents = _incidents(graph, scope)
             if rule == "seen_by":
-                links = settings.seen_by.links(incidents, _cameras(graph))
+                links = settings.seen_by.links(incidents, camera_points(graph))
                 result = _apply(graph, rule, links, ("SEEN_BY", "MISSED_BY"), wanted)
             elif rule == "damaged":
                 links = settings.damaged.links(incidents, _assets(graph))
@@ -450,7 +450,8 @@ def _neighbourhood(graph: Graph, incidents: list[IncidentPoint], rule: NearRepea
     return list(found.values())
 
 
-def _cameras(graph: Graph) -> list[CameraPoint]:
+def camera_points(graph: Graph) -> list[CameraPoint]:
+    """Every camera with its wedge, service dates and outages."""
     cameras = []
     with graph.session() as session:
         for row in session.run(queries.LINK_CAMERAS):

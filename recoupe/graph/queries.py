@@ -188,3 +188,92 @@ UNWIND $rows AS row
 MATCH (q:Quartier {id: row.quartier}), (a:Arrondissement {id: row.district})
 MERGE (q)-[:IN]->(a)
 """
+
+# ------------------------------------------------------------- investigation (recoupe/graph/investigate.py)
+
+INCIDENT_BRIEF = """
+MATCH (i:Incident {id: $id})
+RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.occurred_to AS ends, i.lat AS lat,
+       i.lon AS lon, i.precision AS precision
+"""
+CONNECTED_BY_ENTITY = """
+MATCH (i:Incident {id: $id})-[r1:INVOLVES]->(e)<-[r2:INVOLVES]-(j:Incident)
+WHERE j.id <> $id
+RETURN j.id AS id, labels(e)[0] AS label, e.id AS entity, e.pseudonym AS pseudonym, r1.role AS role_here,
+       r2.role AS role_there
+LIMIT 2000
+"""
+CONNECTED_BY_NEAR_REPEAT = """
+MATCH (i:Incident {id: $id})-[r:NEAR_REPEAT]-(j:Incident)
+RETURN j.id AS id, r.metres AS metres, r.hours AS hours
+"""
+CONNECTED_BY_CAMERA = """
+MATCH (i:Incident {id: $id})-[:SEEN_BY]->(c:Camera)<-[:SEEN_BY]-(j:Incident)
+WHERE j.id <> $id AND j.occurred_from >= $low AND j.occurred_from <= $high
+RETURN j.id AS id, c.id AS camera
+LIMIT 2000
+"""
+CONNECTED_BY_ASSET = """
+MATCH (i:Incident {id: $id})-[:DAMAGED]->(s:StreetAsset)<-[:DAMAGED]-(j:Incident)
+WHERE j.id <> $id
+RETURN j.id AS id, s.id AS asset, s.asset_type AS asset_type
+LIMIT 2000
+"""
+INCIDENTS_BY_GEO_KEY = """
+UNWIND $keys AS key
+MATCH (j:Incident {geo_key: key})
+RETURN j.id AS id, j.lat AS lat, j.lon AS lon, j.occurred_from AS starts, j.occurred_to AS ends
+"""
+INCIDENT_SUMMARIES = """
+UNWIND $ids AS id
+MATCH (i:Incident {id: id})
+RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.precision AS precision,
+       i.source AS source
+"""
+CAMERAS_OF_INCIDENT = """
+MATCH (i:Incident {id: $id})-[r:SEEN_BY|MISSED_BY]->(c:Camera)
+RETURN c.id AS camera, c.label AS label, type(r) AS kind, r.distance_m AS distance_m, r.angle_deg AS angle_deg
+ORDER BY kind DESC, distance_m
+"""
+PERSON_BY_PSEUDONYM = "MATCH (n:Person {pseudonym: $value}) RETURN n.id AS id LIMIT 1"
+NODE_EXISTS = {
+    label: f"MATCH (n:{label} {{id: $value}}) RETURN n.id AS id LIMIT 1"
+    for label in ("Incident", "Plate", "Camera", "StreetAsset", "Place", "Quartier", "Arrondissement")
+}
+PLACE_BY_NAME = "MATCH (n:Place {name: $value}) RETURN n.id AS id ORDER BY n.id LIMIT 1"
+QUARTIER_BY_NAME = "MATCH (n:Quartier {name: $value}) RETURN n.id AS id LIMIT 1"
+_timeline_fields = """
+RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.occurred_to AS ends,
+       i.precision AS precision, type(r) AS relation, r.role AS role
+ORDER BY starts, id
+LIMIT $limit
+"""
+TIMELINE = {
+    "Person": "MATCH (i:Incident)-[r:INVOLVES]->(n:Person {id: $id})" + _timeline_fields,
+    "Plate": "MATCH (i:Incident)-[r:INVOLVES]->(n:Plate {id: $id})" + _timeline_fields,
+    "Camera": "MATCH (i:Incident)-[r:SEEN_BY|MISSED_BY]->(n:Camera {id: $id})" + _timeline_fields,
+    "StreetAsset": "MATCH (i:Incident)-[r:DAMAGED]->(n:StreetAsset {id: $id})" + _timeline_fields,
+    "Place": "MATCH (i:Incident)-[r:OCCURRED_AT]->(n:Place {id: $id})" + _timeline_fields,
+    "Quartier": "MATCH (i:Incident)-[r:OCCURRED_AT]->(:Place)-[:IN]->(n:Quartier {id: $id})"
+    + _timeline_fields,
+}
+SHORTEST_PATH = {
+    hops: f"""
+MATCH (a {{id: $a}}), (b {{id: $b}})
+MATCH p = shortestPath((a)-[*..{hops}]-(b))
+RETURN [n IN nodes(p) | [labels(n)[0], n.id, n.pseudonym, n.name]] AS nodes,
+       [r IN relationships(p) | type(r)] AS types
+"""
+    for hops in range(1, 9)
+}
+HOTSPOT_QUARTIERS = """
+MATCH (i:Incident)-[:OCCURRED_AT]->(:Place)-[:IN]->(q:Quartier)
+WHERE i.occurred_from >= $low AND i.occurred_from < $high AND ($category IS NULL OR i.category = $category)
+RETURN q.name AS unit, q.lat AS lat, q.lon AS lon, count(*) AS count
+"""
+HOTSPOT_POINTS = """
+MATCH (i:Incident)
+WHERE i.occurred_from >= $low AND i.occurred_from < $high AND ($category IS NULL OR i.category = $category)
+  AND i.geo_key IS NOT NULL
+RETURN i.lat AS lat, i.lon AS lon
+"""

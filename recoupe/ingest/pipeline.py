@@ -8,7 +8,6 @@ stored under a keyed hash of their normalised name (the key lives in the data di
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import re
@@ -22,7 +21,7 @@ from typing import Any
 from recoupe.graph.connection import Graph
 from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
 from recoupe.graph.links import LOCATED, RuleResult, run_rules
-from recoupe.ingest.inventories import EventRow
+from recoupe.ingest.inventories import EventRow, write_rejects
 from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
@@ -402,16 +401,3 @@ class Ingestor:
 def _place_name(place: Place) -> str:
     """'12 Boulevard National': the house number, when the text gave one, before the street."""
     return (f"{place.number} " if place.number else "") + place.name
-
-
-def write_rejects(path: Path, rejects: list[Rejected]) -> str | None:
-    """`<file>.rejects.csv` (line, id, reason) next to the input, or nothing when every row loaded."""
-    target = path.with_name(path.name + ".rejects.csv")
-    if not rejects:
-        target.unlink(missing_ok=True)
-        return None
-    with open(target, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(("line", "id", "reason"))
-        writer.writerows((r.line, r.id, r.reason) for r in rejects)
-    return str(target)
