@@ -165,7 +165,7 @@ def working(camera: CameraPoint, start: float, end: float) -> bool | None:
     begin = max(start, camera.installed) if camera.installed is not None else start
     finish = min(end, camera.removed) if camera.removed is not None else end
     uncovered = [(begin, finish)]
-    for out_from, out_to in sorted(camera.outages):
+    for out_from, out_to in sorted(camera.outages, key=lambda o: (o[0], math.inf if o[1] is None else o[1])):
         out_end = math.inf if out_to is None else out_to
         remaining = []
         for a, b in uncovered:
@@ -267,7 +267,7 @@ class NearRepeat:
                         entries = grid.get((cx + dx, cy + dy))
                         if not entries:
                             continue
-                        n = bisect.bisect_left(times[(cx + dx, cy + dy)], later.start) - 1
+                        n = bisect.bisect_right(times[(cx + dx, cy + dy)], later.start) - 1
                         kept = 0
                         while n >= 0 and kept < self.max_links:
                             start, ex, ey, other = entries[n]
@@ -275,18 +275,13 @@ class NearRepeat:
                             gap = later.start - start
                             if gap > window:
                                 break
+                            if other == later.id or (gap == 0 and other > later.id):
+                                continue  # itself; a simultaneous pair links from the greater id only
                             d2 = (ex - x) ** 2 + (ey - y) ** 2
-                            if d2 <= r2 and other != later.id:
+                            if d2 <= r2:
                                 found.setdefault(other, (gap, math.sqrt(d2)))
                                 kept += 1
-            # same start time: both orders would qualify; keep the one from the greater id to the smaller
-            nearest = sorted(
-                (
-                    (gap, other, metres)
-                    for other, (gap, metres) in found.items()
-                    if gap > 0 or other < later.id
-                ),
-            )[: self.max_links]
+            nearest = sorted((gap, other, metres) for other, (gap, metres) in found.items())[: self.max_links]
             for gap, other, metres in nearest:
                 if scope is None or later.id in scope or other in scope:
                     props = {"rule": self.name, "metres": round(metres, 1), "hours": round(gap / 3600, 2)}
@@ -315,7 +310,8 @@ class _Grid:
     circle of that size (callers check the exact distance)."""
 
     def __init__(self, size_m: float) -> None:
-        self.size = max(size_m, 1.0)
+        # 1 % wider than asked: the plane's metres and the haversine's differ by about 0.1 %
+        self.size = max(size_m, 1.0) * 1.01
         self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
 
     def _cell(self, lat: float, lon: float) -> tuple[int, int]:
@@ -503,6 +499,8 @@ def _containment_links(graph: Graph, rule: Containment) -> Iterator[Link]:
             xs = [x for polygon in polygons for x, _ in polygon[0]]
             ys = [y for polygon in polygons for _, y in polygon[0]]
             quartiers.append(QuartierArea(row["id"], polygons, (min(xs), min(ys), max(xs), max(ys))))
+        if not quartiers:  # another city without its quartiers loaded: nothing to contain
+            return
         points = [
             (r["label"], r["id"], float(r["lat"]), float(r["lon"]))
             for query in queries.LINK_POINTS.values()

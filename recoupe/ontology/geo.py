@@ -120,7 +120,7 @@ def geo_key(lat: float, lon: float, epoch_s: float) -> str:
 
 def geo_keys_near(lat: float, lon: float, radius_m: float, from_s: float, to_s: float) -> list[str]:
     """Every key whose square may hold a point within `radius_m` and whose week meets [from_s, to_s]."""
-    dlat = radius_m / M_PER_DEG_LAT
+    dlat = radius_m * 1.01 / M_PER_DEG_LAT  # 1 % margin: the haversine's metres are not the plane's
     weeks = range(math.floor(from_s / WEEK_S), math.floor(to_s / WEEK_S) + 1)
     keys = []
     for row in range(_key_row(lat - dlat), _key_row(lat + dlat) + 1):
