@@ -277,3 +277,33 @@ WHERE i.occurred_from >= $low AND i.occurred_from < $high AND ($category IS NULL
   AND i.geo_key IS NOT NULL
 RETURN i.lat AS lat, i.lon AS lon
 """
+
+# ---- console and analytics (recoupe/graph/analytics.py; the console runs the analyst's own statement)
+
+ANALYTICS_COUNT_INCIDENTS = "MATCH (i:Incident) RETURN count(i) AS count"
+ANALYTICS_NEAR_REPEATS = "MATCH (a:Incident)-[:NEAR_REPEAT]->(b:Incident) RETURN a.id AS a, b.id AS b"
+# (incident, entity) pairs per kind of entity: shared people, plates and vehicles link incidents into series;
+# places only count towards centrality.
+ANALYTICS_MEMBERS = {
+    "Person": "MATCH (i:Incident)-[:INVOLVES]->(n:Person) RETURN i.id AS incident, n.id AS entity",
+    "Plate": "MATCH (i:Incident)-[:INVOLVES]->(n:Plate) RETURN i.id AS incident, n.id AS entity",
+    "Vehicle": "MATCH (i:Incident)-[:INVOLVES]->(n:Vehicle) RETURN i.id AS incident, n.id AS entity",
+    "Place": "MATCH (i:Incident)-[:OCCURRED_AT]->(n:Place) RETURN i.id AS incident, n.id AS entity",
+}
+ANALYTICS_HELD_SERIES = """
+MATCH (i:Incident) WHERE i.series_id IS NOT NULL
+RETURN i.id AS id, i.series_id AS series_id, i.series_size AS series_size
+"""
+ANALYTICS_SET_SERIES = """
+UNWIND $rows AS row
+MATCH (i:Incident {id: row.id})
+SET i.series_id = row.series_id, i.series_size = row.series_size
+"""
+ANALYTICS_CLEAR_SERIES = "UNWIND $ids AS id MATCH (i:Incident {id: id}) REMOVE i.series_id, i.series_size"
+ANALYTICS_CATEGORIES = (
+    "UNWIND $ids AS id MATCH (i:Incident {id: id}) RETURN i.id AS id, i.category AS category"
+)
+ANALYTICS_PSEUDONYMS = (
+    "UNWIND $ids AS id MATCH (n:Person {id: id}) RETURN n.id AS id, n.pseudonym AS pseudonym"
+)
+ANALYTICS_PLACE_NAMES = "UNWIND $ids AS id MATCH (n:Place {id: id}) RETURN n.id AS id, n.name AS name"

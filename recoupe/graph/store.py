@@ -142,3 +142,51 @@ def merge_nodes(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
 
 def quartiers_in_arrondissements(runner: Runner, rows: list[dict[str, Any]]) -> None:
     runner.run(queries.QUARTIERS_IN_ARRONDISSEMENTS, rows=rows).consume()
+
+
+# ---- console and analytics (recoupe/graph/analytics.py)
+
+from collections.abc import Iterator  # noqa: E402  (this section was appended; hoist with the imports above)
+
+
+def analytics_count_incidents(session: neo4j.Session) -> int:
+    return int(session.run(queries.ANALYTICS_COUNT_INCIDENTS).single(strict=True)["count"])
+
+
+def analytics_near_repeats(session: neo4j.Session) -> Iterator[tuple[str, str]]:
+    """(later, earlier) incident ids of every NEAR_REPEAT link, streamed (read them inside the session)."""
+    for record in session.run(queries.ANALYTICS_NEAR_REPEATS):
+        yield record[0], record[1]
+
+
+def analytics_members(session: neo4j.Session, label: str) -> Iterator[tuple[str, str]]:
+    """(incident id, entity id) of each INVOLVES to a Person, Plate or Vehicle, or OCCURRED_AT a Place."""
+    for record in session.run(queries.ANALYTICS_MEMBERS[label]):
+        yield record[0], record[1]
+
+
+def analytics_held_series(session: neo4j.Session) -> dict[str, tuple[str, int | None]]:
+    """incident id → (series id, series size) as the graph holds them."""
+    return {r[0]: (r[1], r[2]) for r in session.run(queries.ANALYTICS_HELD_SERIES)}
+
+
+def analytics_set_series(runner: Runner, rows: list[dict[str, Any]]) -> None:
+    """Rows of {"id", "series_id", "series_size"}."""
+    runner.run(queries.ANALYTICS_SET_SERIES, rows=rows).consume()
+
+
+def analytics_clear_series(runner: Runner, ids: list[str]) -> None:
+    runner.run(queries.ANALYTICS_CLEAR_SERIES, ids=ids).consume()
+
+
+def analytics_categories(session: neo4j.Session, ids: list[str]) -> dict[str, str | None]:
+    return {r[0]: r[1] for r in session.run(queries.ANALYTICS_CATEGORIES, ids=ids)}
+
+
+def analytics_pseudonyms(session: neo4j.Session, ids: list[str]) -> dict[str, str | None]:
+    """Person id → pseudonym (the id is for lookups only: it is never shown)."""
+    return {r[0]: r[1] for r in session.run(queries.ANALYTICS_PSEUDONYMS, ids=ids)}
+
+
+def analytics_place_names(session: neo4j.Session, ids: list[str]) -> dict[str, str | None]:
+    return {r[0]: r[1] for r in session.run(queries.ANALYTICS_PLACE_NAMES, ids=ids)}

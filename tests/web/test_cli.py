@@ -42,7 +42,7 @@ def test_start_status_init_stop(run_cli: Run, cli_env: dict[str, str]) -> None:
         assert again.code == 0 and again.stdout.startswith("Graph server already running")
 
         init = json.loads(run_cli("init", "--json", env=cli_env).stdout)
-        assert (len(init["created"]), len(init["present"]), init["node_labels"]) == (30, 0, 14)
+        assert (len(init["created"]), len(init["present"]), init["node_labels"]) == (31, 0, 14)
         assert json.loads(run_cli("init", "--json", env=cli_env).stdout)["created"] == []
 
         status = run_cli("db", "status", env=cli_env)
