@@ -241,10 +241,18 @@ def _init(config: Any) -> dict[str, Any]:
               help="Demo-city logs to generate once (in RECOUPE_HOME) and ingest; 0: none.")  # fmt: skip
 @click.pass_context
 def demo(ctx: click.Context, logs: int) -> None:
-    """Start the embedded server, create the schema, load a synthetic demo city, and show the status."""
+    """Start the embedded server, create the schema, load a synthetic demo city (quartiers, cameras, outages,
+    street assets, logs, all linked), and show the status."""
     from pathlib import Path
 
-    from recoupe.web.cli_data import demo_data, ingest_logs
+    from recoupe.web.cli_data import (
+        demo_data,
+        ingest_assets,
+        ingest_cameras,
+        ingest_logs,
+        ingest_outages,
+        ingest_quartiers,
+    )
 
     if not runtime.is_external(current_app.config):
         ctx.invoke(db_start)
@@ -253,7 +261,12 @@ def demo(ctx: click.Context, logs: int) -> None:
         city = Path(current_app.config["RECOUPE_HOME"]) / "demo-city"
         if not (city / "logs.csv").exists():
             ctx.invoke(demo_data, out=city, logs=logs)
-        ctx.invoke(ingest_logs, file=city / "logs.csv")  # idempotent: a second demo changes nothing
+        # idempotent, layer by layer: a second demo changes nothing
+        ctx.invoke(ingest_quartiers, file=city / "quartiers.geojson")
+        ctx.invoke(ingest_cameras, file=city / "cameras.csv")
+        ctx.invoke(ingest_outages, file=city / "camera_outages.csv")
+        ctx.invoke(ingest_assets, file=city / "assets.csv")
+        ctx.invoke(ingest_logs, file=city / "logs.csv")
     ctx.invoke(db_status)
 
 
