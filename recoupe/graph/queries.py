@@ -307,3 +307,36 @@ ANALYTICS_PSEUDONYMS = (
     "UNWIND $ids AS id MATCH (n:Person {id: id}) RETURN n.id AS id, n.pseudonym AS pseudonym"
 )
 ANALYTICS_PLACE_NAMES = "UNWIND $ids AS id MATCH (n:Place {id: id}) RETURN n.id AS id, n.name AS name"
+
+# ---------------------------------------------------------------- forecasting (recoupe/gnn)
+
+FORECAST_INCIDENTS = """
+MATCH (i:Incident) WHERE i.geo_key IS NOT NULL
+RETURN i.lat AS lat, i.lon AS lon, i.occurred_from AS starts, i.category AS category
+"""
+FORECAST_DAMAGE = """
+MATCH (i:Incident)-[:DAMAGED]->(s:StreetAsset)
+RETURN s.lat AS lat, s.lon AS lon, i.occurred_from AS starts
+"""
+FORECAST_ASSETS = "MATCH (s:StreetAsset) RETURN s.lat AS lat, s.lon AS lon"
+MERGE_CELLS = """
+UNWIND $rows AS row
+MERGE (c:Cell {id: row.id})
+SET c.unit = row.unit, c.lat = row.lat, c.lon = row.lon, c.geometry = row.geometry
+"""
+REMOVE_FORECASTS = "MATCH (f:Forecast) WHERE f.unit = $unit AND f.horizon = $horizon DETACH DELETE f"
+CREATE_FORECASTS = """
+UNWIND $rows AS row
+MATCH (c:Cell {id: row.cell})
+CREATE (f:Forecast {id: row.id})-[:FORECAST_FOR]->(c)
+SET f += row.props
+"""
+TOP_FORECASTS = """
+MATCH (f:Forecast)-[:FORECAST_FOR]->(c:Cell)
+WHERE ($category IS NULL OR f.category = $category)
+RETURN f.id AS id, c.id AS cell, c.lat AS lat, c.lon AS lon, f.category AS category,
+       f.probability AS probability, f.rank AS rank, f.horizon AS horizon, f.explanation AS explanation,
+       f.valid_from AS valid_from, f.valid_to AS valid_to, f.model_version AS model_version
+ORDER BY f.probability DESC
+LIMIT $limit
+"""

@@ -278,8 +278,14 @@ def test_reads_show_nodes_relationships_and_paths(graph: Graph, reader: Target) 
     assert doc["rows"][0][1] == {"type": "NEAR_REPEAT", "properties": {"metres": 40.0}}
     assert (doc["truncated"], doc["timed_out"], doc["row_count"]) == (False, False, 1)
     text = console.table(result)
-    assert text.splitlines()[0].split(" | ")[:3] == ["a                        ", "r             ", "b"]
-    assert "(1 row, " in text
+    header, rule, row, count = text.splitlines()
+    assert [c.strip() for c in header.split(" | ")] == ["a", "r", "b", "p", "metres"]
+    assert set(rule) == {"-", "+"} and len(rule) == len(header)
+    assert [c.strip() for c in row.split(" | ")] == [
+        "(:Incident {id: 'log:2'})", "[:NEAR_REPEAT]", "log:1",
+        "(:Incident {id: 'log:2'})-[:NEAR_REPEAT]->(:Incident {id: 'log:1'})"[:59] + "…", "40.0",
+    ]  # fmt: skip
+    assert count.startswith("(1 row, ")
 
 
 def test_a_person_is_shown_by_pseudonym_never_by_id(graph: Graph, reader: Target) -> None:
