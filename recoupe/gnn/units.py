@@ -1,5 +1,5 @@
-"""Forecasting cells: a square metric grid or H3 hexagons, limited to the cells where incidents happen, and the
-lookup from points to cells.
+"""Forecasting cells: a square metric grid or H3 hexagons, limited to the cells where incidents happen, and
+the lookup from points to cells.
 
 Only events before `active_until_day` decide which cells exist, so a backtest's test period never shapes the
 area it is scored on.
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
+import h3
 import numpy as np
 
 from recoupe.gnn.frame import Events, Floats, Ints, Units
@@ -139,12 +139,6 @@ def _grid_frame(units: Units) -> tuple[float, float, Ints]:
 # ---------------------------------------------------------------- H3 hexagons
 
 
-def _h3() -> Any:
-    import h3  # type: ignore[import-untyped]  # h3 ships no type information
-
-    return h3
-
-
 def _h3_resolution(units: Units) -> int:
     return int(units.name.split(":")[1])
 
@@ -154,7 +148,6 @@ def h3_units(events: Events, resolution: int, active_until_day: int | None = Non
     H3 neighbours as adjacency and each cell's true area as its share."""
     if resolution not in H3_RESOLUTIONS:
         raise InvalidInput(f"H3 resolution {resolution} is not 0-15", fields={"unit": "resolution 0-15"})
-    h3 = _h3()
     lat, lon = _active(events, active_until_day)
     cells = sorted(
         {h3.latlng_to_cell(a, o, resolution) for a, o in zip(lat.tolist(), lon.tolist(), strict=True)}
@@ -196,7 +189,6 @@ def assign(units: Units, lat: Floats, lon: Floats) -> Ints:
         out[located] = np.where(found, order[at], -1)
         return out
     if kind == "h3":
-        h3 = _h3()
         resolution = _h3_resolution(units)
         prefix = len(f"h3:{resolution}:")
         index = {key[prefix:]: i for i, key in enumerate(units.keys)}

@@ -10,8 +10,8 @@ group may only read records, on the embedded server), so a write that slips past
 Rows are fetched from the result cursor and the fetch stops after `limit + 1` records (wrapping the statement
 as `CALL { … } RETURN * LIMIT n` would reorder `RETURN *` columns, and ArcadeDB materialises the subquery: a
 3-million-row UNWIND inside one dropped the connection). A statement still running after `timeout_s` is
-abandoned client-side by closing its driver; the embedded server's own limit (RECOUPE_GRAPH_COMMAND_TIMEOUT)
-then ends it there.
+abandoned client-side with what it returned so far; the embedded server's own limit
+(RECOUPE_GRAPH_COMMAND_TIMEOUT) ends it there.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import neo4j.graph
 import neo4j.spatial
 import neo4j.time
 
-from recoupe.graph.connection import Graph, Target, connect
+from recoupe.graph.connection import Target, connect
 from recoupe.ontology.errors import InvalidInput
 
 # Clauses that write data or schema, or administer the server (Neo4j 5 and ArcadeDB; INSERT is GQL's CREATE;
@@ -49,17 +49,17 @@ MAX_LIMIT = 100_000
 CELL_WIDTH = 60
 READ_HINT = "the console only reads (MATCH … RETURN); changes go through `recoupe ingest` and `recoupe link`"
 
-_ABANDONED = "recoupe-console-abandoned"  # the name a fetch thread takes when its driver is closed under it
+_FETCHER = "recoupe-console"  # the name of the threads that fetch rows
 
 
-class _QuietAbandoned(logging.Filter):
-    """Drops the driver's warning that a session the console abandoned could not discard its result."""
+class _QuietWhenCut(logging.Filter):
+    """Drops the driver's warning that a session could not read the rest of a result the console cut off."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != _ABANDONED
+        return not (record.threadName == _FETCHER and str(record.msg).startswith("Failed to consume"))
 
 
-logging.getLogger("neo4j.session").addFilter(_QuietAbandoned())
+logging.getLogger("neo4j.session").addFilter(_QuietWhenCut())
 
 _WORD = re.compile(r"[^\W\d]\w*")
 _DIGITS = re.compile(r"\d+")
@@ -244,15 +244,17 @@ def execute(
     timeout_s: float = 60.0,
     parameters: Mapping[str, Any] | None = None,
 ) -> ConsoleResult:
-    """Run a statement without the check: fetch at most `limit + 1` rows, stop after `timeout_s` seconds.
+    """Run a statement without the check: fetch at most `limit + 1` rows, stop waiting after `timeout_s`.
 
-    The connection is this call's own, so that abandoning a statement (closing the driver, the only way the
-    driver has) never closes a caller's."""
+    A thread of its own connects, fetches and closes its connection: the driver cannot be used from two
+    threads, and it cannot cancel a statement. A result cut at the limit is not read to its end (ArcadeDB
+    would read all of it to discard it: 1.5 s for 3 million rows after the first 11); a statement still
+    running at the time limit is left to its thread, which ends when the server's own limit ends it
+    (RECOUPE_GRAPH_COMMAND_TIMEOUT on the embedded server)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"The row limit {limit} is out of range", f"give a limit from 1 to {MAX_LIMIT:,}")
     if timeout_s <= 0:
         raise InvalidInput(f"The time limit {timeout_s:g} s is not positive", "give a number of seconds > 0")
-    graph = connect(target)
     columns: list[str] = []
     rows: list[list[Any]] = []
     failures: list[BaseException] = []
@@ -260,29 +262,24 @@ def execute(
 
     def fetch() -> None:
         try:
-            _fetch(graph, statement, dict(parameters or {}), limit, timeout_s, columns, rows, stop, done)
-        except BaseException as exc:  # handed to the caller's thread
-            if not stop.is_set():
+            _fetch(target, statement, dict(parameters or {}), limit, timeout_s, columns, rows, stop, done)
+        except BaseException as exc:  # handed to the caller's thread unless the rows were already complete
+            if not done.is_set():
                 failures.append(exc)
         finally:
             done.set()
 
     began = time.monotonic()
-    worker = threading.Thread(target=fetch, name="recoupe-console", daemon=True)
-    try:
-        worker.start()
-        timed_out = not done.wait(timeout_s)
-        stop.set()
-        worker.name = _ABANDONED
-    finally:
-        # Closing the driver abandons what the server still computes or would discard (ArcadeDB reads a
-        # result to its end to discard it: 1.5 s for 3 million rows after the first 11 were taken).
-        graph.close()
-        worker.join(5.0)
-    seconds = time.monotonic() - began
-    if failures and not timed_out:
-        raise failures[0]
+    worker = threading.Thread(target=fetch, name=_FETCHER, daemon=True)
+    worker.start()
+    timed_out = not done.wait(timeout_s)
+    stop.set()
     received = list(rows)
+    seconds = time.monotonic() - began
+    if not timed_out:
+        worker.join(5.0)  # it is closing its connection
+        if failures:
+            raise failures[0]
     result = ConsoleResult(
         columns=list(columns), rows=received[:limit], truncated=len(received) > limit, timed_out=timed_out,
         seconds=seconds, limit=limit, timeout_s=timeout_s,
@@ -300,7 +297,7 @@ def execute(
 
 
 def _fetch(
-    graph: Graph,
+    target: Target,
     statement: str,
     parameters: dict[str, Any],
     limit: int,
@@ -310,19 +307,22 @@ def _fetch(
     stop: threading.Event,
     done: threading.Event,
 ) -> None:
-    query: str | neo4j.Query = statement
-    if graph.dialect.honours_driver_timeout:  # Neo4j ends the transaction itself; ArcadeDB ignores it
-        query = neo4j.Query(statement, timeout=timeout_s)
-    with graph.session(default_access_mode=neo4j.READ_ACCESS, fetch_size=min(limit + 1, 10_000)) as session:
-        result = session.run(query, parameters)
-        columns.extend(result.keys())
-        for record in result:
-            if stop.is_set():
-                return
-            rows.append(list(record.values()))
-            if len(rows) > limit:
-                break
-        done.set()  # before the session discards the rest: the caller may close the driver at once
+    with connect(target) as graph:
+        query: str | neo4j.Query = statement
+        if graph.dialect.honours_driver_timeout:  # Neo4j ends the transaction itself; ArcadeDB ignores it
+            query = neo4j.Query(statement, timeout=timeout_s)
+        session_config = {"default_access_mode": neo4j.READ_ACCESS, "fetch_size": min(limit + 1, 10_000)}
+        with graph.session(**session_config) as session:
+            result = session.run(query, parameters)
+            columns.extend(result.keys())
+            for record in result:
+                if stop.is_set():
+                    return
+                rows.append(list(record.values()))
+                if len(rows) > limit:
+                    break
+            done.set()
+            graph.close()  # ends the connection rather than reading the rest of a result cut at the limit
 
 
 # ---------------------------------------------------------------- showing values

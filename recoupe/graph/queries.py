@@ -340,3 +340,10 @@ RETURN f.id AS id, c.id AS cell, c.lat AS lat, c.lon AS lon, f.category AS categ
 ORDER BY f.probability DESC
 LIMIT $limit
 """
+PLACE_POINTS = "MATCH (p:Place) WHERE p.lat IS NOT NULL RETURN p.id AS id, p.lat AS lat, p.lon AS lon"
+UNLINK_CELLS = "MATCH (p:Place)-[r:IN]->(c:Cell) WHERE c.unit = $unit DELETE r"
+LINK_PLACES_TO_CELLS = """
+UNWIND $rows AS row
+MATCH (p:Place {id: row.place}), (c:Cell {id: row.cell})
+CREATE (p)-[:IN]->(c)
+"""

@@ -78,7 +78,7 @@ def analytics_text(report: AnalyticsReport) -> str:
     lines.append(
         f"Written: {report.written:,} incidents' series set, {report.removed:,} removed, "
         f"{report.unchanged:,} unchanged ({took['total']:.1f} s: load {took['load']:.1f}, "
-        f"compute {took['compute']:.1f}, write {took['write']:.1f})"
+        f"compute {took['compute']:.1f}, describe {took['describe']:.1f}, write {took['write']:.1f})"
     )
     return "\n".join(lines)
 
