@@ -121,7 +121,8 @@ def _trailing_sums(
         raise ValueError(f"window must be at least one step, got {window}")
     start = np.zeros_like(at) if window is None else np.maximum(at - window, 0)
     # running[k] = counts of steps 0 .. k-1: it reads nothing at or after k
-    running = np.concatenate([np.zeros((1, *counts.shape[1:])), np.cumsum(counts, axis=0)])
+    running = np.zeros((len(counts) + 1, *counts.shape[1:]))
+    np.cumsum(counts, axis=0, out=running[1:])
     return running[at] - running[start], at - start
 
 

@@ -35,7 +35,7 @@ def hit_rate_chart(
     axes.set_ylabel("Taux de capture (%)")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right")
+    axes.legend(loc="best")
     target = Path(path)
     figure.savefig(target, format="png")
     return target

@@ -117,10 +117,10 @@ def build_features(
 
     # trailing sums from cumulative sums: before[s] = counts of steps < s, so a window never sees step s
     before = _cumulative_before(counts)
-    for k in range(c):
-        for w in windows:
-            np.log1p(_trailing(before[:, :, k], w), out=x[:, :, col])
-            col += 1
+    per_category = x[:, :, : c * len(windows)].reshape(s_total, n, c, len(windows))  # a view of X
+    for i, w in enumerate(windows):
+        np.log1p(_trailing(before, w), out=per_category[..., i])
+    col += c * len(windows)
     total_before = before.sum(axis=2)
     for w in windows:
         np.log1p(_trailing(total_before, w), out=x[:, :, col])
@@ -234,16 +234,15 @@ def _near_repeat(total: Floats, units: Units, step_days: int) -> Floats:
     return out
 
 
-def _cameras_out(sensors: Sensors, cell_of_camera: Ints, s_total: int, n: int, step_days: int) -> Floats:
+def _cameras_out(sensors: Sensors, cell_of_camera: Ints, s_total: int, n: int, step_days: int) -> Ints:
     """[S, N]: cameras of each cell out of service on at least one day of step s."""
-    down = np.zeros((s_total, len(cell_of_camera)), dtype=bool)
+    down = np.zeros((s_total, len(cell_of_camera)), dtype=bool)  # a camera counts once however many outages
     for camera, first, last in sensors.camera_out:
         if 0 <= camera < len(cell_of_camera) and cell_of_camera[camera] >= 0 and last >= first:
             down[max(first, 0) // step_days : min(last // step_days + 1, s_total), camera] = True
-    out = np.zeros((s_total, n))
-    located = cell_of_camera >= 0
-    np.add.at(out.T, cell_of_camera[located], down[:, located].T)
-    return out
+    steps, cameras = np.nonzero(down)
+    flat = steps * n + cell_of_camera[cameras]
+    return np.bincount(flat, minlength=s_total * n).astype(np.int64).reshape(s_total, n)
 
 
 def _located_steps(points: DamageEvents, units: Units, s_total: int, step_days: int) -> Ints:

@@ -4,6 +4,13 @@ Arrays follow the forecasting convention: `scores[T, N, C]` (higher = riskier), 
 (incidents of category c in cell n during the horizon after origin t), `area_share[N]` (sums to 1). A
 cell-category is positive when its count is above zero. Undefined values (no incidents, no positives) are
 NaN, never 0.
+
+Hit rate and PAI (Chainey, Tompson & Uhlig 2008) rank the cells of each origin by score, higher first, ties to
+the lower cell index. Cells are taken in that order until their cumulative area share reaches the fraction;
+the cell that crosses it is taken only if that leaves the covered share nearer the fraction (taken on a tie),
+and at least one cell is always taken: with N equal cells, the top max(1, round-half-up(fraction × N)).
+Captured and all incidents are summed over origins before dividing (micro over time); PAI divides the hit
+rate by the area share actually covered, averaged over origins.
 """
 
 from __future__ import annotations
@@ -49,13 +56,7 @@ def _cube(values: npt.ArrayLike, name: str) -> Floats:
 def _captures(
     scores_tn: npt.ArrayLike, counts_tn: npt.ArrayLike, area_share: npt.ArrayLike, fractions: Sequence[float]
 ) -> tuple[Floats, Floats, float]:
-    """Incidents captured [K], mean area share covered [K] at each fraction, and all incidents.
-
-    Cells are ranked per origin by score, higher first, ties to the lower cell index (a stable sort of the
-    negated scores). Cells are taken in that order until their cumulative share reaches the fraction; the
-    cell that crosses it is taken only if that leaves the covered share nearer the fraction (taken on a tie),
-    and at least one cell is always taken. With N equal cells this is the top max(1, round-half-up(f·N)).
-    """
+    """Captured incidents [K] and mean share covered [K] per fraction, and all incidents (module rule)."""
     scores, counts = _matrix(scores_tn, "scores"), _matrix(counts_tn, "counts")
     area = np.asarray(area_share, dtype=np.float64)
     if scores.shape != counts.shape or area.shape != scores.shape[1:]:
@@ -64,7 +65,7 @@ def _captures(
         raise ValueError("scores must be finite to be ranked")
     n_origins, n_cells = scores.shape
     rows = np.arange(n_origins)
-    order = np.argsort(-scores, axis=1, kind="stable")
+    order = np.argsort(-scores, axis=1, kind="stable")  # stable: equal scores keep the lower index first
     covered = np.cumsum(area[order], axis=1)
     captured = np.cumsum(counts[rows[:, None], order], axis=1)
     caught, shares = np.empty(len(fractions)), np.empty(len(fractions))
@@ -84,6 +85,7 @@ def hit_rate_and_pai(
     """Hit rate (incidents in the top cells / all incidents, summed over origins) and PAI (hit rate / share).
 
     The share is the area actually covered, averaged over origins. NaN for both when there are no incidents.
+    `scores_tn` and `counts_tn` are [T, N], or [N] for one origin.
     """
     caught, shares, total = _captures(scores_tn, counts_tn, area_share, [fraction])
     if total == 0:
@@ -95,7 +97,7 @@ def hit_rate_and_pai(
 def hit_rate_at(
     scores_tn: npt.ArrayLike, counts_tn: npt.ArrayLike, area_share: npt.ArrayLike, fraction: float
 ) -> float:
-    """Share of all incidents in the riskiest cells covering `fraction` of the area (rule in `_captures`)."""
+    """Share of all incidents in the riskiest cells covering `fraction` of the area (the module's rule)."""
     return hit_rate_and_pai(scores_tn, counts_tn, area_share, fraction)[0]
 
 
@@ -142,10 +144,7 @@ def choose_thresholds(probs_val: npt.ArrayLike, positives_val: npt.ArrayLike) ->
     F1 the lowest threshold wins. A category without positives gets a threshold just above its highest
     probability (predict nothing).
     """
-    p = _cube(probs_val, "probs_val")
-    truth = np.asarray(positives_val) > 0
-    if truth.shape != p.shape:
-        raise ValueError(f"shapes differ: probs {p.shape}, positives {truth.shape}")
+    p, truth = _paired(probs_val, positives_val)
     thresholds = np.empty(p.shape[2])
     for c in range(p.shape[2]):
         values, labels = p[..., c].ravel(), truth[..., c].ravel()
@@ -169,10 +168,7 @@ def average_precision(probs: npt.ArrayLike, positives: npt.ArrayLike) -> tuple[f
 
     A category without positives has NaN AP and is left out of the macro mean; micro is NaN with none at all.
     """
-    p = _cube(probs, "probs")
-    truth = np.asarray(positives) > 0
-    if truth.shape != p.shape:
-        raise ValueError(f"shapes differ: probs {p.shape}, positives {truth.shape}")
+    p, truth = _paired(probs, positives)
     per_category = np.array(
         [
             average_precision_score(truth[..., c].ravel(), p[..., c].ravel())
@@ -188,10 +184,7 @@ def average_precision(probs: npt.ArrayLike, positives: npt.ArrayLike) -> tuple[f
 
 def brier(probs: npt.ArrayLike, positives: npt.ArrayLike) -> tuple[float, Floats]:
     """Mean squared error of the probabilities against the 0/1 outcome: overall and per category [C]."""
-    p = _cube(probs, "probs")
-    truth = np.asarray(positives) > 0
-    if truth.shape != p.shape:
-        raise ValueError(f"shapes differ: probs {p.shape}, positives {truth.shape}")
+    p, truth = _paired(probs, positives)
     squared = (p - truth) ** 2
     return float(squared.mean()), squared.mean(axis=(0, 1))
 
@@ -275,6 +268,14 @@ def calibrate(scores_val: npt.ArrayLike, positives_val: npt.ArrayLike, scores_te
             fitted = model.predict_proba(((x_test - centre) / spread)[:, None])[:, 1]
             probs[..., c] = fitted.reshape(test.shape[:2])
     return probs
+
+
+def _paired(probs: npt.ArrayLike, positives: npt.ArrayLike) -> tuple[Floats, npt.NDArray[np.bool_]]:
+    """Probabilities [T, N, C] and the positives (count above zero) of the same shape."""
+    p, truth = _cube(probs, "probs"), np.asarray(positives) > 0
+    if truth.shape != p.shape:
+        raise ValueError(f"shapes differ: probs {p.shape}, positives {truth.shape}")
+    return p, truth
 
 
 def _percent(fraction: float) -> str:

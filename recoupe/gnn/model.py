@@ -11,6 +11,7 @@ origins.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import time
@@ -20,9 +21,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import torch
-from torch import nn
-from torch_geometric.nn import GCNConv
 
 Array = npt.NDArray[Any]
 
@@ -41,40 +39,57 @@ class TrainSettings:
     seed: int = 7
 
 
-class RiskGNN(nn.Module):
-    def __init__(self, n_features: int, n_categories: int, edge_types: int, hidden: int, dropout: float):
-        super().__init__()
-        self.encode = nn.Linear(n_features, hidden)
-        self.convs = nn.ModuleList([GCNConv(hidden, hidden, cached=False) for _ in range(edge_types)])
-        self.gru = nn.GRU(hidden, hidden, batch_first=True)
-        self.head = nn.Linear(2 * hidden, n_categories)
-        self.dropout = nn.Dropout(dropout)
-        self.hidden = hidden
+@functools.cache
+def _network_class() -> Any:
+    """The torch module, defined on first use: torch loads only in the commands that forecast."""
+    import torch
+    from torch import nn
+    from torch_geometric.nn import GCNConv
 
-    def forward(self, x: torch.Tensor, edges: list[torch.Tensor]) -> torch.Tensor:
-        """x: [B, L, N, F] → logits [B, N, C]; `edges` are [2, M] per type for one N-node graph."""
-        b, steps, n, _ = x.shape
-        z = torch.relu(self.encode(x.reshape(b * steps * n, -1)))
-        z = self.dropout(z)
-        offsets = torch.arange(b * steps, dtype=torch.long).repeat_interleave(1) * n
-        mixed = z
-        for conv, edge_index in zip(self.convs, edges, strict=True):
-            if edge_index.shape[1] == 0:
-                continue
-            tiled = (edge_index.unsqueeze(0) + offsets.view(-1, 1, 1)).permute(1, 0, 2).reshape(2, -1)
-            mixed = mixed + conv(z, tiled)
-        h = torch.relu(mixed).reshape(b, steps, n, self.hidden).permute(0, 2, 1, 3).reshape(b * n, steps, -1)
-        out, _ = self.gru(h)
-        last = torch.cat([out[:, -1, :], h[:, -1, :]], dim=1)
-        logits: torch.Tensor = self.head(self.dropout(last)).reshape(b, n, -1)
-        return logits
+    class RiskGNN(nn.Module):
+        def __init__(self, n_features: int, n_categories: int, edge_types: int, hidden: int, dropout: float):
+            super().__init__()
+            self.encode = nn.Linear(n_features, hidden)
+            self.convs = nn.ModuleList([GCNConv(hidden, hidden, cached=False) for _ in range(edge_types)])
+            self.gru = nn.GRU(hidden, hidden, batch_first=True)
+            self.head = nn.Linear(2 * hidden, n_categories)
+            self.dropout = nn.Dropout(dropout)
+            self.hidden = hidden
+
+        def forward(self, x: Any, edges: list[Any]) -> Any:
+            """x: [B, L, N, F] → logits [B, N, C]; `edges` are [2, M] per type for one N-node graph."""
+            b, steps, n, _ = x.shape
+            z = self.dropout(torch.relu(self.encode(x.reshape(b * steps * n, -1))))
+            offsets = torch.arange(b * steps, dtype=torch.long) * n
+            mixed = z
+            for conv, edge_index in zip(self.convs, edges, strict=True):
+                if edge_index.shape[1] == 0:
+                    continue
+                tiled = (edge_index.unsqueeze(0) + offsets.view(-1, 1, 1)).permute(1, 0, 2).reshape(2, -1)
+                mixed = mixed + conv(z, tiled)
+            h = (
+                torch.relu(mixed)
+                .reshape(b, steps, n, self.hidden)
+                .permute(0, 2, 1, 3)
+                .reshape(b * n, steps, -1)
+            )
+            out, _ = self.gru(h)
+            last = torch.cat([out[:, -1, :], h[:, -1, :]], dim=1)
+            return self.head(self.dropout(last)).reshape(b, n, -1)
+
+    return RiskGNN
+
+
+def network(n_features: int, n_categories: int, edge_types: int, hidden: int, dropout: float) -> Any:
+    """A fresh, seeded-by-the-caller RiskGNN (see the module's docstring)."""
+    return _network_class()(n_features, n_categories, edge_types, hidden, dropout)
 
 
 @dataclass
 class TrainedModel:
     """The model, the feature standardisation and the metadata saved with it."""
 
-    net: RiskGNN
+    net: Any  # RiskGNN
     mean: Array
     std: Array
     settings: TrainSettings
@@ -82,6 +97,8 @@ class TrainedModel:
 
     def predict(self, x: Array, edges: dict[str, Array], origins: Array) -> Array:
         """Probabilities [T, N, C] for the given origins (each uses snapshots up to and including it)."""
+        import torch
+
         self.net.eval()
         edge_list = _edges(edges, self.meta["edge_types"])
         out = []
@@ -94,6 +111,8 @@ class TrainedModel:
         return np.concatenate(out, axis=0).astype(np.float64)
 
     def save(self, path: Path) -> None:
+        import torch
+
         buffer = io.BytesIO()
         torch.save(self.net.state_dict(), buffer)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,21 +126,27 @@ class TrainedModel:
 
     @staticmethod
     def load(path: Path) -> TrainedModel:
+        import torch
+
         with np.load(path, allow_pickle=False) as stored:
             meta = json.loads(str(stored["meta"]))
             settings = TrainSettings(**meta.pop("settings"))
-            net = RiskGNN(meta["n_features"], meta["n_categories"], len(meta["edge_types"]), settings.hidden,
+            net = network(meta["n_features"], meta["n_categories"], len(meta["edge_types"]), settings.hidden,
                           settings.dropout)  # fmt: skip
             net.load_state_dict(torch.load(io.BytesIO(stored["state"].tobytes()), weights_only=True))
             return TrainedModel(net, stored["mean"], stored["std"], settings, meta)
 
 
-def _edges(edges: dict[str, Array], types: list[str]) -> list[torch.Tensor]:
+def _edges(edges: dict[str, Array], types: list[str]) -> list[Any]:
+    import torch
+
     return [torch.as_tensor(edges.get(t, np.zeros((2, 0))), dtype=torch.long) for t in types]
 
 
-def _window(x: Array, origins: Array, lookback: int, mean: Array, std: Array) -> torch.Tensor:
+def _window(x: Array, origins: Array, lookback: int, mean: Array, std: Array) -> Any:
     """[B, L, N, F] snapshots origin-L+1 .. origin (steps before 0 repeat step 0), standardised."""
+    import torch
+
     index = np.clip(origins[:, None] - np.arange(lookback - 1, -1, -1)[None, :], 0, None)
     return torch.as_tensor(((x[index] - mean) / std).astype(np.float32))
 
@@ -135,6 +160,9 @@ def train(
     settings: TrainSettings = TrainSettings(),
 ) -> TrainedModel:
     """Fit on `train_origins` (y[o] is the target after origin o), early-stopped on the validation loss."""
+    import torch
+    from torch import nn
+
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -142,7 +170,7 @@ def train(
     mean = sample.mean(axis=0)
     std = sample.std(axis=0) + 1e-6
     types = sorted(edges)
-    net = RiskGNN(x.shape[-1], y.shape[-1], len(types), settings.hidden, settings.dropout)
+    net = network(x.shape[-1], y.shape[-1], len(types), settings.hidden, settings.dropout)
     optimiser = torch.optim.Adam(
         net.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )

@@ -19,6 +19,7 @@ from recoupe.graph.links import LOCATED, camera_points, in_wedge, working
 from recoupe.graph.values import from_graph, to_graph
 from recoupe.ontology.errors import InvalidInput, NotFound
 from recoupe.ontology.geo import distance_m, geo_keys_near, planar
+from recoupe.ontology.plates import normalise_plate
 
 # What one shared thing weighs in the ranking: a person or a plate in common says more than a camera.
 WEIGHTS = {
@@ -173,7 +174,6 @@ ENTITY_HELP = (
 
 def resolve(graph: Graph, entity: str) -> tuple[str, str]:
     """What a user types ('P-1A2B3C4D', 'AB-123-CD', 'CAM-0042', 'Noailles', 'MC:2024-17') → (label, id)."""
-    from recoupe.nlp.rules import normalise_plate
 
     value = entity.strip()
     with graph.session() as session:

@@ -26,10 +26,10 @@ from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import Place
-from recoupe.nlp.rules import normalise_plate
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.geo import geo_key
 from recoupe.ontology.loader import ontology
+from recoupe.ontology.plates import normalise_plate
 
 EVENT_BATCH = 2_000  # structured events need no extraction: larger transactions
 ENTITY_LABELS = {

@@ -10,8 +10,9 @@ import pytest
 from recoupe.ingest.democity.writer import DemoSettings, generate
 from recoupe.nlp.gazetteer import marseille
 from recoupe.nlp.geocoder import Geocoder
-from recoupe.nlp.rules import RuleFinder, normalise_plate
+from recoupe.nlp.rules import RuleFinder
 from recoupe.ontology.loader import ontology
+from recoupe.ontology.plates import normalise_plate
 
 RULE_LABELS = {"DATETIME", "PLATE", "CAMERA", "ASSET", "DISTRICT", "ADDRESS", "PLACE"}
 
