@@ -97,7 +97,7 @@ def main() -> None:
                 origins = np.arange(8, data.x.shape[0] - 12)
                 model = train(
                     data.x,
-                    data.y_any,
+                    data.y_counts,
                     data.edges,
                     origins,
                     np.arange(data.x.shape[0] - 12, data.x.shape[0] - 1),

@@ -31,6 +31,7 @@ from recoupe.graph.connection import Graph
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.geo import planar
 
+Array = np.ndarray[Any, Any]
 CURVE = np.linspace(0.0, 0.2, 41)[1:]
 
 
@@ -123,40 +124,33 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
             f"{len(test)} test steps",
             "give a test period later in the data, or load more history",
         )
-    scores: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], bool]] = {}
-
-    model = train(data.x, data.y_any, data.edges, train_origins, val, settings.train)
-    scores["gnn"] = (model.predict(data.x, data.edges, val), model.predict(data.x, data.edges, test), True)
+    # name → (ranking scores on validation, on test, probabilities on validation, on test); a count model's
+    # probabilities come from Platt scaling fitted on validation
+    scores: dict[str, tuple[Array, Array, Array | None, Array | None]] = {}
+    model = train(data.x, data.y_counts, data.edges, train_origins, val, settings.train)
+    rates_val, rates_test = model.rates(data.x, data.edges, val), model.rates(data.x, data.edges, test)
+    scores["gnn"] = (rates_val, rates_test, -np.expm1(-rates_val), -np.expm1(-rates_test))
     both = np.concatenate([val, test])
     for name, window_days in (("trailing_mean_7d", 7), ("trailing_mean_30d", 30)):
-        w = max(1, window_days // step)
-        s = baselines.trailing_mean(data.counts, both, w)
-        scores[name] = (s[: len(val)], s[len(val) :], False)
+        s = baselines.trailing_mean(data.counts, both, max(1, window_days // step))
+        scores[name] = (s[: len(val)], s[len(val) :], None, None)
     s = baselines.last_period(data.counts, both, 1)
-    scores["last_period"] = (s[: len(val)], s[len(val) :], False)
-    xy = np.array(
-        [
-            planar(la, lo, float(np.mean(data.units.lat)))
-            for la, lo in zip(data.units.lat, data.units.lon, strict=True)
-        ]
-    )
-    bandwidth = _unit_size_m(data.units)
-    s = baselines.kde_hotspots(data.counts, both, xy, bandwidth, max(1, 365 // step))
-    scores["kde_hotspots"] = (s[: len(val)], s[len(val) :], False)
+    scores["last_period"] = (s[: len(val)], s[len(val) :], None, None)
+    lat0 = float(np.mean(data.units.lat))
+    xy = np.array([planar(la, lo, lat0) for la, lo in zip(data.units.lat, data.units.lon, strict=True)])
+    s = baselines.kde_hotspots(data.counts, both, xy, _unit_size_m(data.units), max(1, 365 // step))
+    scores["kde_hotspots"] = (s[: len(val)], s[len(val) :], None, None)
     probs = baselines.logistic_model(data.x[train_origins], data.y_any[train_origins], data.x[both])
-    scores["logistic"] = (probs[: len(val)], probs[len(val) :], True)
+    scores["logistic"] = (probs[: len(val)], probs[len(val) :], probs[: len(val)], probs[len(val) :])
 
     results: dict[str, Any] = {"models": {}, "per_category": {}}
     curves = {}
-    for name, (s_val, s_test, is_prob) in scores.items():
-        p_val, p_test = (
-            (s_val, s_test)
-            if is_prob
-            else (
-                metrics.calibrate(s_val, data.y_any[val], s_val),
-                metrics.calibrate(s_val, data.y_any[val], s_test),
-            )
-        )
+    for name, (s_val, s_test, given_val, given_test) in scores.items():
+        if given_val is None or given_test is None:
+            p_val = metrics.calibrate(s_val, data.y_any[val], s_val)
+            p_test = metrics.calibrate(s_val, data.y_any[val], s_test)
+        else:
+            p_val, p_test = given_val, given_test
         thresholds = metrics.choose_thresholds(p_val, data.y_any[val])
         report = metrics.evaluate(
             s_test, data.y_counts[test], data.units.area_share, thresholds, probs=p_test
@@ -225,7 +219,7 @@ def train_for_forecast(
     train_origins = np.arange(max(settings.lookback, 4), max(val[0], 0))
     if len(train_origins) < 8:
         raise InvalidInput("not enough history to train", "load more incidents first")
-    model = train(data.x, data.y_any, data.edges, train_origins, val, settings)
+    model = train(data.x, data.y_counts, data.edges, train_origins, val, settings)
     model.meta.update(
         unit=unit,
         horizon=f"{horizon_days}d",

@@ -95,8 +95,9 @@ class TrainedModel:
     settings: TrainSettings
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def predict(self, x: Array, edges: dict[str, Array], origins: Array) -> Array:
-        """Probabilities [T, N, C] for the given origins (each uses snapshots up to and including it)."""
+    def rates(self, x: Array, edges: dict[str, Array], origins: Array) -> Array:
+        """Expected incidents [T, N, C] over the horizon after each origin (snapshots up to it): what ranks
+        cells for hit rate and PAI, which count incidents."""
         import torch
 
         self.net.eval()
@@ -107,8 +108,12 @@ class TrainedModel:
                 if len(chunk) == 0:
                     continue
                 batch = _window(x, chunk, self.settings.lookback, self.mean, self.std)
-                out.append(torch.sigmoid(self.net(batch, edge_list)).numpy())
+                out.append(torch.exp(self.net(batch, edge_list)).numpy())
         return np.concatenate(out, axis=0).astype(np.float64)
+
+    def predict(self, x: Array, edges: dict[str, Array], origins: Array) -> Array:
+        """Probabilities [T, N, C] of at least one incident: 1 − exp(−rate) under the Poisson model."""
+        return -np.expm1(-self.rates(x, edges, origins))
 
     def save(self, path: Path) -> None:
         import torch
@@ -159,7 +164,10 @@ def train(
     val_origins: Array,
     settings: TrainSettings = TrainSettings(),
 ) -> TrainedModel:
-    """Fit on `train_origins` (y[o] is the target after origin o), early-stopped on the validation loss."""
+    """Fit on `train_origins`, early-stopped on the validation loss. `y[o]` counts the incidents per cell and
+    category in the horizon after origin o; the network outputs the log of the expected count and is fitted by
+    Poisson likelihood — a busy cell with ten incidents a day stays apart from one with two, where a binary
+    target would saturate both at 1."""
     import torch
     from torch import nn
 
@@ -174,7 +182,7 @@ def train(
     optimiser = torch.optim.Adam(
         net.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
-    loss_fn = nn.BCEWithLogitsLoss()
+    loss_fn = nn.PoissonNLLLoss(log_input=True, full=False)
     edge_list = _edges(edges, types)
     best, best_state, waited, history = float("inf"), None, 0, []
     began = time.perf_counter()

@@ -69,7 +69,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     edges = graph_edges(units)
     train_o, val_o, test_o = np.arange(8, 110), np.arange(110, 130), np.arange(130, DAYS)
     settings = TrainSettings(epochs=15, origins_per_epoch=64, lookback=3, seed=11)
-    model = train(x, tg.any, edges, train_o, val_o, settings)
+    model = train(x, tg.counts, edges, train_o, val_o, settings)
     return {
         "units": units,
         "counts": counts,
@@ -109,7 +109,7 @@ def test_training_is_reproducible_and_a_saved_model_gives_the_same_scores(
     model, x, edges, test = fitted["model"], fitted["x"], fitted["edges"], fitted["test"]
     assert isinstance(model, TrainedModel) and isinstance(x, np.ndarray) and isinstance(edges, dict)
     assert isinstance(test, np.ndarray)
-    again = train(x, fitted["y"].any, edges, fitted["train"], fitted["val"], fitted["settings"])  # type: ignore[attr-defined,arg-type]
+    again = train(x, fitted["y"].counts, edges, fitted["train"], fitted["val"], fitted["settings"])  # type: ignore[attr-defined,arg-type]
     assert np.array_equal(again.predict(x, edges, test), model.predict(x, edges, test))
     model.save(tmp_path / "m.npz")
     loaded = TrainedModel.load(tmp_path / "m.npz")
