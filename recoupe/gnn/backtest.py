@@ -14,19 +14,20 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from recoupe.gnn import baselines, metrics
 from recoupe.gnn.chart import hit_rate_chart
-from recoupe.gnn.data import load_damage, load_events, load_sensors
+from recoupe.gnn.data import load_damage, load_events, load_relations, load_sensors
 from recoupe.gnn.features import DamageEvents, build_features, graph_edges, step_counts, targets
 from recoupe.gnn.frame import Events, Units
 from recoupe.gnn.model import TrainedModel, TrainSettings, train
-from recoupe.gnn.units import make_units
+from recoupe.gnn.units import assign, make_units
 from recoupe.graph.connection import Graph
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.geo import planar
@@ -98,7 +99,10 @@ def prepare(
         damage=DamageEvents(damage[:, 0], damage[:, 1], damage[:, 2].astype(np.int64)),
     )
     tg = targets(counts, 1)  # one step is the horizon
-    edges = graph_edges(units)
+    until = datetime.combine(
+        cutoff or events.start + timedelta(days=events.n_days), datetime.min.time(), ZoneInfo(tz)
+    )
+    edges = graph_edges(units, relational_edges(load_relations(graph, until), units))
     return Prepared(events, units, step, x, names, counts, tg.counts, tg.any, tg.valid_until, edges)
 
 
@@ -187,6 +191,27 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
         chart=str(chart) if chart else None,
     )
     return results
+
+
+MIN_PAIRS = 2  # relational edge between two cells: at least this many linked pairs of incidents
+
+
+def relational_edges(pairs: dict[str, Array], units: Units) -> dict[str, Array]:
+    """Cells linked by near repeats or shared people, plates, vehicles (typed by the ontology's relationship
+    names), when at least MIN_PAIRS pairs of incidents join them; within-cell pairs make no edge."""
+    edges = {}
+    for kind, rows in pairs.items():
+        a = assign(units, rows[:, 0], rows[:, 1])
+        b = assign(units, rows[:, 2], rows[:, 3])
+        keep = (a >= 0) & (b >= 0) & (a != b)
+        if not keep.any():
+            continue
+        pairs_ab = np.stack([np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])], axis=1)
+        unique, counts = np.unique(pairs_ab, axis=0, return_counts=True)
+        strong = unique[counts >= MIN_PAIRS]
+        if len(strong):
+            edges[kind] = strong.T.astype(np.int64)
+    return edges
 
 
 def _unit_size_m(units: Units) -> float:

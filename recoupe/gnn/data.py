@@ -99,3 +99,19 @@ def load_damage(graph: Graph, events: Events, tz: str = "Europe/Paris") -> Float
                     (float(r["lat"]), float(r["lon"]), (when.astimezone(zone).date() - events.start).days)
                 )
     return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
+def load_relations(graph: Graph, cutoff: datetime) -> dict[str, Floats]:
+    """Pairs of incident positions [K, 4] (lat1, lon1, lat2, lon2) per relation, both incidents before
+    `cutoff`: "NEAR_REPEAT" (near-repeat links) and "INVOLVES" (a person, plate or vehicle in common)."""
+    from recoupe.graph.values import to_graph
+
+    found: dict[str, list[tuple[float, float, float, float]]] = {"NEAR_REPEAT": [], "INVOLVES": []}
+    with graph.session() as session:
+        queries_by_kind = [("NEAR_REPEAT", queries.FORECAST_NEAR_REPEAT_PAIRS)] + [
+            ("INVOLVES", q) for q in queries.FORECAST_SHARED_PAIRS.values()
+        ]
+        for kind, query in queries_by_kind:
+            for r in session.run(query, cutoff=to_graph(cutoff)):
+                found[kind].append((float(r["lat1"]), float(r["lon1"]), float(r["lat2"]), float(r["lon2"])))
+    return {kind: np.array(rows, dtype=np.float64).reshape(-1, 4) for kind, rows in found.items()}

@@ -347,3 +347,17 @@ UNWIND $rows AS row
 MATCH (p:Place {id: row.place}), (c:Cell {id: row.cell})
 CREATE (p)-[:IN]->(c)
 """
+FORECAST_NEAR_REPEAT_PAIRS = """
+MATCH (a:Incident)-[:NEAR_REPEAT]->(b:Incident)
+WHERE a.occurred_from < $cutoff AND a.geo_key IS NOT NULL AND b.geo_key IS NOT NULL
+RETURN a.lat AS lat1, a.lon AS lon1, b.lat AS lat2, b.lon AS lon2
+"""
+FORECAST_SHARED_PAIRS = {
+    label: f"""
+MATCH (a:Incident)-[:INVOLVES]->(:{label})<-[:INVOLVES]-(b:Incident)
+WHERE a.id < b.id AND a.occurred_from < $cutoff AND b.occurred_from < $cutoff
+  AND a.geo_key IS NOT NULL AND b.geo_key IS NOT NULL
+RETURN a.lat AS lat1, a.lon AS lon1, b.lat AS lat2, b.lon AS lon2
+"""
+    for label in ("Person", "Plate", "Vehicle")
+}
