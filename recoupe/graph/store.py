@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,8 +146,6 @@ def quartiers_in_arrondissements(runner: Runner, rows: list[dict[str, Any]]) -> 
 
 
 # ---- console and analytics (recoupe/graph/analytics.py)
-
-from collections.abc import Iterator  # noqa: E402  (this section was appended; hoist with the imports above)
 
 
 def analytics_count_incidents(session: neo4j.Session) -> int:
