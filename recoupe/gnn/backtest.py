@@ -96,6 +96,7 @@ def prepare(
         sensors,
         events,
         step,
+        windows=WINDOWS[step],
         damage=DamageEvents(damage[:, 0], damage[:, 1], damage[:, 2].astype(np.int64)),
     )
     tg = targets(counts, 1)  # one step is the horizon
@@ -166,6 +167,13 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
         curves[name] = metrics.hit_rate_curve(
             s_test.sum(axis=2), data.y_counts[test].sum(axis=2), data.units.area_share, CURVE
         )
+    # the ceiling: ranking each test step by the incidents that actually happened (no model can do better)
+    actual = data.y_counts[test].sum(axis=2)
+    ceiling = {}
+    for fraction in (0.01, 0.05, 0.10):
+        rate, pai = metrics.hit_rate_and_pai(actual, actual, data.units.area_share, fraction)
+        ceiling[f"hit_rate@{round(fraction * 100)}"], ceiling[f"pai@{round(fraction * 100)}"] = rate, pai
+    results["ceiling"] = _rounded(ceiling)
     if chart is not None:
         hit_rate_chart(curves, chart, f"{settings.unit}, horizon {settings.horizon_days} j")
     results.update(
@@ -193,6 +201,10 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
     return results
 
 
+# Trailing windows of the features, in steps: features.py's defaults (1, 7, 28 days; 1, 4, 12 weeks) plus a
+# quarter and a year, so that persistent levels — the best single predictor in crime forecasting, the
+# "historical average" — are in view (the last window also sets how far back asset damage counts).
+WINDOWS = {1: (1, 7, 28, 91, 364), 7: (1, 4, 13, 52)}
 MIN_PAIRS = 2  # relational edge between two cells: at least this many linked pairs of incidents
 
 

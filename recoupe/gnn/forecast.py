@@ -61,10 +61,12 @@ def forecast(model: TrainedModel, data: Prepared, origin: int, explain_top: int 
     rows = []
     for c, category in enumerate(data.events.categories):
         order = np.lexsort((np.arange(data.units.n), -probs[:, c]))
+        explained = [int(n) for n in order[:explain_top]]
+        scores = attribution(model, data.x, data.edges, origin, explained, c) if explained else None
         for rank, n in enumerate(order, 1):
             text = (
-                _explain(model, data, origin, int(n), c)
-                if rank <= explain_top
+                _explain(data, scores, origin, int(n), c)
+                if scores is not None and rank <= explain_top
                 else _facts(data, origin, int(n), c)
             )
             rows.append(
@@ -113,19 +115,19 @@ def _facts(data: Prepared, origin: int, n: int, c: int) -> str:
     return " ; ".join(parts)
 
 
-def _explain(model: TrainedModel, data: Prepared, origin: int, n: int, c: int) -> str:
-    scores = attribution(model, data.x, data.edges, origin, n, c)
+def _explain(data: Prepared, scores: np.ndarray[Any, Any], origin: int, n: int, c: int) -> str:
     own = scores[n]
     top = [i for i in np.argsort(-own) if own[i] > 0][:3]
     drivers = ", ".join(_read(data.names[i]) for i in top)
-    others = scores.sum(axis=1)
-    others[n] = 0.0
-    push = [int(j) for j in np.argsort(-others)[:2] if others[j] > 0]
+    edges = data.edges["adjacent"]
+    neighbours = edges[1][edges[0] == n]
+    weight = scores[neighbours].sum(axis=1) if len(neighbours) else np.zeros(0)
+    push = [int(neighbours[j]) for j in np.argsort(-weight)[:2] if weight[j] > 0]
     text = _facts(data, origin, n, c)
     if drivers:
         text += f" ; facteurs principaux : {drivers}"
     if push:
-        text += " ; mailles qui pèsent : " + ", ".join(data.units.keys[j] for j in push)
+        text += " ; mailles voisines qui pèsent : " + ", ".join(data.units.keys[j] for j in push)
     return text
 
 

@@ -179,6 +179,9 @@ def train(
     std = sample.std(axis=0) + 1e-6
     types = sorted(edges)
     net = network(x.shape[-1], y.shape[-1], len(types), settings.hidden, settings.dropout)
+    with torch.no_grad():  # start from each category's mean rate: training learns the deviations from it
+        base = np.log(np.maximum(y[train_origins].reshape(-1, y.shape[-1]).mean(axis=0), 1e-4))
+        net.head.bias.copy_(torch.as_tensor(base, dtype=torch.float32))
     optimiser = torch.optim.Adam(
         net.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
@@ -223,16 +226,17 @@ def train(
 
 
 def attribution(
-    model: TrainedModel, x: Array, edges: dict[str, Array], origin: int, cell: int, category: int
+    model: TrainedModel, x: Array, edges: dict[str, Array], origin: int, cells: list[int], category: int
 ) -> Array:
-    """Gradient × input of one cell's logit for one category over the last snapshot's features of every cell:
-    [N, F] (the cell's own row says which of its features drove it; other rows, which neighbours)."""
+    """Gradient × input of the log-rates of `cells` for one category, summed, over the last snapshot's
+    features of every cell: [N, F]. One backward pass for all the cells: a cell's own row says which of its
+    features drove it (plus, marginally, the pull of other listed cells next to it); other rows, which cells
+    weighed."""
     model.net.eval()
-    batch = _window(x, np.array([origin]), model.settings.lookback, model.mean, model.std).requires_grad_(
-        True
-    )
+    batch = _window(x, np.array([origin]), model.settings.lookback, model.mean, model.std)
+    batch.requires_grad_(True)
     logits = model.net(batch, _edges(edges, model.meta["edge_types"]))
-    logits[0, cell, category].backward()
+    logits[0, cells, category].sum().backward()
     assert batch.grad is not None
     grad = batch.grad[0, -1].numpy()
     result: Array = (grad * batch.detach()[0, -1].numpy()).astype(np.float64)

@@ -56,6 +56,15 @@ def table(results: dict[str, Any]) -> str:
             f"{values.get(m):>12.3f}" if values.get(m) is not None else f"{'—':>12}" for m in METRICS
         )
         lines.append(f"{name:<18}{cells}")
+    if "ceiling" in results:
+        ceiling = results["ceiling"]
+        lines.append(
+            f"{'(ceiling)':<18}"
+            + "".join(
+                f"{ceiling[m]:>12.3f}" if m in ceiling and ceiling[m] is not None else f"{'':>12}"
+                for m in METRICS
+            )
+        )
     return "\n".join(lines)
 
 
