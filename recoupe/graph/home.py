@@ -96,7 +96,7 @@ class DataHome:
             raise DataDirError(
                 f"The data directory {self.path} is a file", "set RECOUPE_HOME to a directory path"
             )
-        if not self.path.exists() or not any(self.path.iterdir()):
+        if not self.path.exists() or not any(c for c in self.path.iterdir() if not _web_owned(c)):
             return None
         if not self.marker.is_file():
             raise DataDirError(
@@ -158,7 +158,8 @@ class DataHome:
         """Remove what `create` wrote (after a failed first start): nothing half-written is left."""
         if keep_dir:
             for child in self.path.iterdir():
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+                if not _web_owned(child):
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
@@ -300,3 +301,9 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _web_owned(path: Path) -> bool:
+    """The viewer's accounts (accounts.db and its WAL files) may exist before the graph's first start: they
+    are not the graph's to judge or to discard."""
+    return path.name.startswith("accounts.db")

@@ -9,18 +9,36 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
+from werkzeug.wrappers import Response
 
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
+from recoupe.web import auth
 from recoupe.web.config import load_config
 
-STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, NotFound: 404, GraphUnavailable: 503}
+STATUS: dict[type[RecoupeError], int] = {
+    InvalidInput: 400,
+    auth.Unauthenticated: 401,
+    auth.Forbidden: 403,
+    NotFound: 404,
+    GraphUnavailable: 503,
+}
+# Secure defaults for every answer: no framing, no inline script or style, no sniffing, nothing cached.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance file, RECOUPE_* environment, then `test_config`."""
     app = Flask("recoupe.web")
     app.config.update(load_config(os.environ, test_config))
+    auth.init_app(app)
 
     @app.get("/api/health")
     def health() -> ResponseReturnValue:
@@ -31,6 +49,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
         if request.path.startswith("/api/"):
             return jsonify({"error": exc.as_dict()}), status
-        return f"<!doctype html><title>Erreur</title><p>{escape(exc.message)}</p>", status
+        page = (
+            '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur</title>'
+            f"<p>{escape(exc.message)}</p>"
+        )
+        return page, status
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     return app

@@ -7,7 +7,6 @@ import click
 from flask import current_app
 
 from recoupe.web.cli import cli, emit, json_option
-from recoupe.web.cli_data import _rule_text
 
 
 @cli.command("link")
@@ -35,6 +34,7 @@ def link(
     """Recompute links over the whole graph (idempotent: a rerun creates and removes nothing)."""
     from recoupe.graph.links import RULES, Damaged, LinkSettings, NearRepeat, run_rules
     from recoupe.web import runtime
+    from recoupe.web.cli_data import _rule_text
 
     settings = LinkSettings(
         damaged=Damaged(radius_m=damaged_radius),

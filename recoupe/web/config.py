@@ -76,6 +76,17 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "`south,west,north,east`: inventory points outside are rejected; empty: no bounds (any city loads).",
     ),
+    Setting(
+        "RECOUPE_SESSION_IDLE_MINUTES", 30, "A web session ends after this many minutes without a request."
+    ),
+    Setting(
+        "RECOUPE_SESSION_MAX_HOURS", 12, "A web session ends this many hours after login, however active."
+    ),
+    Setting(
+        "RECOUPE_COOKIE_SECURE",
+        1,
+        "1: session cookies are `Secure` (sent over HTTPS only); 0 only for plain-HTTP development.",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 BY_FILE_KEY = {s.file_key: s for s in SETTINGS}

@@ -162,6 +162,24 @@ def test_server_not_ready_in_time_is_stopped_and_rolled_back(tmp_path: Path) -> 
     assert jvm_pids_for(home) == []
 
 
+def test_the_viewers_accounts_may_precede_the_first_start(tmp_path: Path) -> None:
+    """`recoupe users add` before `recoupe db start` creates accounts.db: the first start must still work, and
+    a rolled-back first start must not take the accounts with it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "accounts.db").write_bytes(b"SQLite format 3\x00")
+    assert DataHome(home).state() is None
+    with pytest.raises(ServerError, match="did not become ready"):
+        EmbeddedServer(settings_for(home, start_timeout_s=0.3)).start()
+    assert [p.name for p in home.iterdir()] == ["accounts.db"]
+    server = EmbeddedServer(settings_for(home))
+    server.start(tie_to_parent=True)
+    try:
+        assert DataHome(home).state() == "ready"
+    finally:
+        server.stop()
+
+
 def test_refuses_a_directory_that_is_not_recoupes(tmp_path: Path) -> None:
     home = tmp_path / "photos"
     home.mkdir()
