@@ -361,3 +361,63 @@ RETURN a.lat AS lat1, a.lon AS lon1, b.lat AS lat2, b.lon AS lon2
 """
     for label in ("Person", "Plate", "Vehicle")
 }
+
+# ---- web API (recoupe/web/api.py)
+
+_incident_filter = """
+MATCH (i:Incident)
+WHERE ($low IS NULL OR i.occurred_from >= $low) AND ($high IS NULL OR i.occurred_from < $high)
+  AND ($category IS NULL OR i.category = $category) AND ($source IS NULL OR i.source = $source)
+OPTIONAL MATCH (i)-[:OCCURRED_AT]->(:Place)-[:IN]->(q:Quartier)
+WITH i, q
+WHERE $quartier IS NULL OR toUpper(q.name) = toUpper($quartier)
+"""
+API_COUNT_INCIDENTS = _incident_filter + "RETURN count(i) AS total"
+API_INCIDENTS = (
+    _incident_filter
+    + """
+RETURN i.id AS id, i.category AS category, i.occurred_from AS occurred_from, i.occurred_to AS occurred_to,
+       i.precision AS precision, i.lat AS lat, i.lon AS lon, i.source AS source, q.name AS quartier
+ORDER BY occurred_from DESC, id
+SKIP $offset LIMIT $limit
+"""
+)
+API_INCIDENT = """
+MATCH (i:Incident {id: $id})
+OPTIONAL MATCH (i)-[:OCCURRED_AT]->(p:Place)
+OPTIONAL MATCH (p)-[:IN]->(q:Quartier)
+RETURN i.id AS id, i.text AS text, i.source AS source, i.source_id AS source_id, i.reported_at AS reported_at,
+       i.category AS category, i.classifier_category AS classifier_category,
+       i.category_confidence AS category_confidence, i.category_source AS category_source,
+       i.occurred_from AS occurred_from, i.occurred_to AS occurred_to,
+       i.time_source AS time_source, i.precision AS precision, i.lat AS lat, i.lon AS lon,
+       i.place_source AS place_source, p.id AS place_id, p.name AS place_name, p.postcode AS postcode,
+       q.name AS quartier, i.series_id AS series_id, i.series_size AS series_size
+LIMIT 1
+"""
+# A person is shown by pseudonym: its id (a keyed hash of the name) never leaves the graph.
+API_INCIDENT_MENTIONS = """
+MATCH (n)-[e:EXTRACTED_FROM]->(i:Incident {id: $id})
+OPTIONAL MATCH (i)-[r:INVOLVES]->(n)
+RETURN labels(n)[0] AS label, CASE WHEN 'Person' IN labels(n) THEN n.pseudonym ELSE n.id END AS entity,
+       n.name AS name, n.description AS description, e.start AS start, e.end AS end, r.role AS role
+ORDER BY start, end, label
+"""
+API_INCIDENT_ASSETS = """
+MATCH (i:Incident {id: $id})-[d:DAMAGED]->(s:StreetAsset)
+RETURN s.id AS id, s.asset_type AS asset_type, s.label AS label, s.lat AS lat, s.lon AS lon,
+       d.distance_m AS distance_m, d.start AS start, d.end AS end
+ORDER BY distance_m, id
+"""
+API_INCIDENT_NEAR_REPEATS = """
+MATCH (i:Incident {id: $id})-[r:NEAR_REPEAT]-(j:Incident)
+RETURN j.id AS id, j.category AS category, j.occurred_from AS occurred_from, r.metres AS metres,
+       r.hours AS hours
+ORDER BY occurred_from, id
+"""
+API_CAMERA_LABELS = "MATCH (c:Camera) RETURN c.id AS id, c.label AS label"
+API_COUNT_FORECASTS = """
+MATCH (f:Forecast)
+WHERE $category IS NULL OR f.category = $category
+RETURN count(f) AS total
+"""

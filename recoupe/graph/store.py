@@ -189,3 +189,82 @@ def analytics_pseudonyms(session: neo4j.Session, ids: list[str]) -> dict[str, st
 
 def analytics_place_names(session: neo4j.Session, ids: list[str]) -> dict[str, str | None]:
     return {r[0]: r[1] for r in session.run(queries.ANALYTICS_PLACE_NAMES, ids=ids)}
+
+
+# ---- web API (recoupe/web/api.py)
+
+
+def _plain(record: neo4j.Record) -> dict[str, Any]:
+    return {k: from_graph(v) for k, v in dict(record).items()}
+
+
+def _incident_filter(
+    low: datetime | None,
+    high: datetime | None,
+    category: str | None,
+    quartier: str | None,
+    source: str | None,
+) -> dict[str, Any]:
+    params = {"low": low, "high": high, "category": category, "quartier": quartier, "source": source}
+    return dict(to_graph(params))
+
+
+def api_count_incidents(
+    session: neo4j.Session,
+    low: datetime | None = None,
+    high: datetime | None = None,
+    category: str | None = None,
+    quartier: str | None = None,
+    source: str | None = None,
+) -> int:
+    """How many incidents began in [low, high) with this category, quartier (name, any case) and source."""
+    params = _incident_filter(low, high, category, quartier, source)
+    return int(session.run(queries.API_COUNT_INCIDENTS, params).single(strict=True)["total"])
+
+
+def api_incidents(
+    session: neo4j.Session,
+    offset: int,
+    limit: int,
+    low: datetime | None = None,
+    high: datetime | None = None,
+    category: str | None = None,
+    quartier: str | None = None,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """One page of those incidents, latest first: id, category, interval, precision, point, source and
+    quartier."""
+    params = _incident_filter(low, high, category, quartier, source) | {"offset": offset, "limit": limit}
+    return [_plain(r) for r in session.run(queries.API_INCIDENTS, params)]
+
+
+def api_incident(session: neo4j.Session, id: str) -> dict[str, Any] | None:
+    """An incident's facts with their provenance (place, quartier, source), or None."""
+    record = session.run(queries.API_INCIDENT, id=id).single()
+    return None if record is None else _plain(record)
+
+
+def api_incident_mentions(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
+    """What the text names, with its span and role; persons as `entity` = pseudonym."""
+    return [_plain(r) for r in session.run(queries.API_INCIDENT_MENTIONS, id=id)]
+
+
+def api_incident_assets(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
+    return [_plain(r) for r in session.run(queries.API_INCIDENT_ASSETS, id=id)]
+
+
+def api_incident_near_repeats(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
+    return [_plain(r) for r in session.run(queries.API_INCIDENT_NEAR_REPEATS, id=id)]
+
+
+def api_camera_labels(session: neo4j.Session) -> dict[str, str | None]:
+    return {r["id"]: r["label"] for r in session.run(queries.API_CAMERA_LABELS)}
+
+
+def top_forecasts(session: neo4j.Session, category: str | None, limit: int) -> list[dict[str, Any]]:
+    """The most probable forecasts (of one category, or all): cell, point, probability, rank, explanation."""
+    return [_plain(r) for r in session.run(queries.TOP_FORECASTS, category=category, limit=limit)]
+
+
+def api_count_forecasts(session: neo4j.Session, category: str | None) -> int:
+    return int(session.run(queries.API_COUNT_FORECASTS, category=category).single(strict=True)["total"])

@@ -9,11 +9,12 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
-from recoupe.web import auth
+from recoupe.web import api, auth
 from recoupe.web.config import load_config
 
 STATUS: dict[type[RecoupeError], int] = {
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("recoupe.web")
     app.config.update(load_config(os.environ, test_config))
     auth.init_app(app)
+    app.register_blueprint(api.api)
 
     @app.get("/api/health")
     def health() -> ResponseReturnValue:
@@ -52,6 +54,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         page = (
             '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur</title>'
             f"<p>{escape(exc.message)}</p>"
+        )
+        return page, status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        """Routing errors (unknown path, wrong method …): the API's error shape under /api/, else a page."""
+        status = exc.code or 500
+        message = {404: "introuvable", 405: "méthode non permise"}.get(status, exc.name.lower())
+        if request.path.startswith("/api/"):
+            return jsonify(
+                {"error": {"code": exc.name.lower().replace(" ", "_"), "message": message}}
+            ), status
+        page = (
+            '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur</title>'
+            f"<p>{escape(message)}</p>"
         )
         return page, status
 

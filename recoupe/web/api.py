@@ -1,0 +1,396 @@
+"""The JSON API under /api: incidents with their provenance, connections, timelines, hotspots, forecasts,
+cameras, the read-only console and citizen reports.
+
+Every route needs a login (session cookie or bearer token) and the permissions it declares; what a route
+declares (parameters, body, answer, permissions) is what /api/openapi.json shows and what is enforced. Errors
+come in one shape, `{"error": {"code", "message", "hint"?, "fields"?}}`; a failing graph statement or a bug
+answers a bare 500 and leaves the details to the server's log, so a client never sees Cypher or a traceback.
+People appear by pseudonym only, and only to roles that may read entities.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from recoupe.ontology.errors import GraphQueryError, GraphUnavailable, InvalidInput, NotFound, RecoupeError
+from recoupe.web import auth, runtime
+from recoupe.web.openapi import (
+    CATEGORY,
+    CONNECTIONS,
+    FILTERS,
+    HOTSPOTS,
+    MAX_LIMIT,
+    PAGE,
+    Operation,
+    Param,
+    document,
+    parse_args,
+)
+
+if TYPE_CHECKING:  # neo4j and spaCy load with the first request that needs them, not with the app
+    from recoupe.graph.connection import Graph
+    from recoupe.nlp.extract import Extractor
+
+PREFIX = "/api"
+api = Blueprint("api", __name__, url_prefix=PREFIX)
+log = logging.getLogger(__name__)
+OPERATIONS: list[Operation] = []
+GRAPHS, EXTRACTOR = "recoupe.api.graphs", "recoupe.api.extractor"
+_graph_lock, _extractor_lock, _ingest_lock = threading.Lock(), threading.Lock(), threading.Lock()
+CONSOLE_TIMEOUT_S = 30.0
+SEE_ENTITIES = "read.entities"  # people (by pseudonym), plates and vehicles
+ENTITY_LABELS = ("Person", "Plate", "Vehicle")
+ENTITY_KINDS = {"person": "Person", "plate": "Plate", "camera": "Camera", "asset": "StreetAsset",
+                "place": "Place", "quartier": "Quartier"}  # fmt: skip
+PLACE_FIELDS = {"place_id": "id", "place_name": "name", "precision": "precision", "lat": "lat", "lon": "lon",
+                "postcode": "postcode", "quartier": "quartier", "place_source": "place_source"}  # fmt: skip
+REPORT_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str, int), "text": (str,), "reported_at": (str,), "lat": (int, float, str),
+    "lon": (int, float, str), "address": (str,),
+}  # fmt: skip
+JSON_TYPES = {str: "string", int: "integer", float: "number"}
+# Which field a rejection by the ingestion's row check is about, from how its reason begins.
+REPORT_REASONS = (("missing id", "id"), ("missing text", "text"), ("NUL", "text"), ("text", "text"),
+                  ("unreadable date", "reported_at"), ("absurd coordinates", "lat"))  # fmt: skip
+View = Callable[..., ResponseReturnValue]
+
+
+# ---------------------------------------------------------------- declaring a route
+
+
+def endpoint(
+    method: str,
+    rule: str,
+    summary: str,
+    permissions: tuple[str, ...],
+    params: tuple[Param, ...] = (),
+    **declared: Any,
+) -> Callable[[View], View]:
+    """Register a view under /api behind a login and its permissions, and declare it (`declared`: the
+    Operation's body, response, status and errors); the view gets its query parameters parsed, as `q`."""
+    op = Operation(method, PREFIX + rule, summary, permissions, params, **declared)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def parsed(**path: Any) -> ResponseReturnValue:
+            return view(parse_args(op.params, request.args), **path)
+
+        guarded: View = auth.require()(parsed)
+        for permission in reversed(permissions):
+            guarded = auth.require(permission)(guarded)
+        api.add_url_rule(rule, view.__name__, guarded, methods=[method])
+        OPERATIONS.append(op)
+        return view
+
+    return decorate
+
+
+def as_json(value: Any) -> Any:
+    """Dates and times as ISO 8601 strings, inside lists and dicts too."""
+    if isinstance(value, date):  # datetimes included
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    return value
+
+
+def answer(body: Mapping[str, Any], status: int = 200) -> ResponseReturnValue:
+    return jsonify(as_json(dict(body))), status
+
+
+def page(items: list[Any], q: Mapping[str, Any], total: int, **extra: Any) -> ResponseReturnValue:
+    return answer({**extra, "total": total, "limit": q["limit"], "offset": q["offset"], "items": items})
+
+
+def window(items: list[Any], q: Mapping[str, Any]) -> list[Any]:
+    return items[q["offset"] : q["offset"] + q["limit"]]
+
+
+# ---------------------------------------------------------------- the app's connections and extractor
+
+
+def graph(read_only: bool = True) -> Graph:
+    """The app's connection, opened on first use (a driver is thread-safe and pools its sockets); reads go
+    through the read-only account where the embedded server has one."""
+    with _graph_lock:
+        graphs: dict[bool, Graph] = current_app.extensions.setdefault(GRAPHS, {})
+        if read_only not in graphs:
+            graphs[read_only] = runtime.open_graph(current_app.config, read_only=read_only)
+        return graphs[read_only]
+
+
+def close_graphs(app: Flask) -> None:
+    """Close the app's connections; the next request opens them again."""
+    with _graph_lock:
+        for opened in app.extensions.pop(GRAPHS, {}).values():
+            opened.close()
+
+
+def extractor() -> Extractor:
+    """The app's extractor: built with the first report (spaCy's model with its first text), then reused."""
+    with _extractor_lock:
+        if EXTRACTOR not in current_app.extensions:
+            from recoupe.nlp.extract import Extractor
+
+            current_app.extensions[EXTRACTOR] = Extractor()
+        built: Extractor = current_app.extensions[EXTRACTOR]
+        return built
+
+
+# ---------------------------------------------------------------- errors
+
+
+def error(code: str, message: str, status: int) -> ResponseReturnValue:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@api.errorhandler(RecoupeError)
+def recoupe_error(exc: RecoupeError) -> ResponseReturnValue:
+    if isinstance(exc, InvalidInput | NotFound | auth.Unauthenticated | auth.Forbidden):
+        from recoupe.web.app import STATUS  # (app.py imports this module)
+
+        status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
+        return jsonify({"error": exc.as_dict()}), status
+    if isinstance(exc, GraphUnavailable):  # its message names the server: for the log, not the client
+        log.error("graph unavailable on %s %s: %s", request.method, request.path, exc.one_line())
+        close_graphs(current_app)
+        return error("graph_unavailable", "Graphe indisponible : réessayez dans un instant.", 503)
+    log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc.one_line())
+    return error("internal", "erreur interne", 500)
+
+
+@api.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    french = {400: "Requête illisible.", 404: "Introuvable.", 405: "Méthode non permise.",
+              413: "Requête trop volumineuse."}  # fmt: skip
+    return error((exc.name or "error").lower().replace(" ", "_"), french.get(status, exc.name), status)
+
+
+@api.errorhandler(Exception)
+def unexpected(exc: Exception) -> ResponseReturnValue:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error("internal", "erreur interne", 500)
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def _period(q: Mapping[str, Any]) -> None:
+    if q["from"] is not None and q["to"] is not None and q["to"] <= q["from"]:
+        raise InvalidInput("La période est vide.", "donnez « to » après « from »", {"to": "not after from"})
+
+
+@endpoint("GET", "/incidents", "Incidents, les plus récents d'abord, filtrés et paginés.",
+          ("read.incidents",), (*FILTERS, *PAGE), response="IncidentRow[]")  # fmt: skip
+def incidents(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph import store
+
+    _period(q)
+    filters = {"low": q["from"], "high": q["to"], "category": q["category"], "quartier": q["quartier"],
+               "source": q["source"]}  # fmt: skip
+    with graph().session() as session:
+        total = store.api_count_incidents(session, **filters)
+        items = (
+            store.api_incidents(session, q["offset"], q["limit"], **filters) if total > q["offset"] else []
+        )
+    return page(items, q, total)
+
+
+@endpoint("GET", "/incidents/<path:incident_id>", "Un incident : ses faits et leur provenance (ce que le "
+          "texte nomme, avec ses positions ; caméras ; mobilier endommagé ; répétitions proches).",
+          ("read.incidents",), response="Incident", errors=(401, 403, 404))  # fmt: skip
+def incident(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
+    from recoupe.graph import store
+    from recoupe.graph.investigate import cameras_for
+
+    with graph().session() as session:
+        facts = store.api_incident(session, incident_id)
+        if facts is None:
+            raise NotFound(f"Aucun incident « {incident_id} ».", "voir GET /api/incidents")
+        mentions = store.api_incident_mentions(session, incident_id)
+        damaged = store.api_incident_assets(session, incident_id)
+        near_repeats = store.api_incident_near_repeats(session, incident_id)
+    identity = auth.current_identity()
+    if identity is None or not auth.allowed(identity.user.role, SEE_ENTITIES):
+        mentions = [m for m in mentions if m["label"] not in ENTITY_LABELS]
+    body = {k: v for k, v in facts.items() if k not in PLACE_FIELDS}
+    body["place"] = {name: facts[k] for k, name in PLACE_FIELDS.items()}
+    body["mentions"], body["damaged"], body["near_repeats"] = mentions, damaged, near_repeats
+    body["cameras"] = [view.as_dict() for view in cameras_for(graph(), incident_id)]
+    return answer(body)
+
+
+@endpoint("GET", "/incidents/<path:incident_id>/connections", "Incidents liés (personne, plaque, véhicule, "
+          "répétition proche, caméra, mobilier, lieu et temps) avec leurs raisons, par score décroissant.",
+          (SEE_ENTITIES, "explorer"), (*CONNECTIONS, *PAGE), response="Connection[]",
+          errors=(400, 401, 403, 404))  # fmt: skip
+def incident_connections(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
+    from recoupe.graph.investigate import connections
+
+    found = connections(graph(), incident_id, q["radius"], q["hours"])
+    return page([c.as_dict() for c in window(found, q)], q, len(found), incident=incident_id)
+
+
+@endpoint("GET", "/entities/<kind>/<path:key>/timeline", "Les incidents d'une entité dans l'ordre du temps ; "
+          "kind : person (clé : pseudonyme P-…), plate, camera, asset, place ou quartier.",
+          (SEE_ENTITIES, "explorer"), PAGE, response="TimelineItem[]", errors=(400, 401, 403, 404),
+          path_choices={"kind": tuple(ENTITY_KINDS)})  # fmt: skip
+def entity_timeline(q: dict[str, Any], kind: str, key: str) -> ResponseReturnValue:
+    from recoupe.graph.investigate import resolve, timeline
+
+    if kind not in ENTITY_KINDS:
+        kinds = ", ".join(ENTITY_KINDS)
+        raise InvalidInput(
+            f"Type d'entité inconnu « {kind} ».", f"utilisez {kinds}", {"kind": f"not one of {kinds}"}
+        )
+    label, _ = resolve(graph(), key)  # the node's id stays here: a person's is a keyed hash of the name
+    if label != ENTITY_KINDS[kind]:
+        raise NotFound(f"Aucun(e) {kind} « {key} ».", "une personne se désigne par son pseudonyme (P-…)")
+    _, items = timeline(graph(), key, limit=10_000)
+    return page(window(items, q), q, len(items), kind=kind, key=key)
+
+
+@endpoint("GET", "/hotspots", "Incidents par quartier (ou carreau) sur la période, et l'évolution depuis la "
+          "période précédente de même durée.", ("read.incidents",), (*HOTSPOTS, *PAGE),
+          response="Hotspot[]")  # fmt: skip
+def hotspots(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph import investigate
+
+    _period(q)
+    rows = investigate.hotspots(graph(), q["from"], q["to"], q["category"], q["unit"], q["cell"], top=10**9)
+    return page(window(rows, q), q, len(rows), unit=q["unit"], **{"from": q["from"], "to": q["to"]})
+
+
+@endpoint("GET", "/forecasts", "Les prévisions de risque les plus probables, avec leur explication.",
+          ("forecasts",), (CATEGORY, *PAGE), response="Forecast[]")  # fmt: skip
+def forecasts(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph import store
+
+    with graph().session() as session:
+        total = store.api_count_forecasts(session, q["category"])
+        rows = store.top_forecasts(session, q["category"], q["offset"] + q["limit"])
+    return page(window(rows, q), q, total)
+
+
+@endpoint("GET", "/cameras", "Les caméras, leur champ de vision et leur état maintenant : ok, out (en panne) "
+          "ou inactive (pas encore ou plus en service).", ("read.incidents",), PAGE,
+          response="Camera[]")  # fmt: skip
+def cameras(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph import store
+    from recoupe.graph.links import camera_points, working
+
+    now = datetime.now(UTC).timestamp()
+    points = sorted(camera_points(graph()), key=lambda c: c.id)
+    with graph().session() as session:
+        labels = store.api_camera_labels(session)
+    status = {True: "ok", False: "out", None: "inactive"}
+    items = [
+        {"id": c.id, "label": labels.get(c.id), "lat": c.lat, "lon": c.lon, "bearing_deg": c.bearing_deg,
+         "fov_deg": c.fov_deg, "range_m": c.range_m, "installed_at": _moment(c.installed),
+         "removed_at": _moment(c.removed), "status": status[working(c, now, now)]}
+        for c in window(points, q)
+    ]  # fmt: skip
+    return page(items, q, len(points))
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+# ---------------------------------------------------------------- console and reports
+
+
+def _body(allowed: Iterable[str]) -> dict[str, Any]:
+    """The request's JSON object, refused when it holds a field outside `allowed`."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("Le corps doit être un objet JSON.", "envoyez Content-Type: application/json",
+                           {"body": "expected a JSON object"})  # fmt: skip
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"Champs inconnus : {', '.join(unknown)}.", f"champs admis : {', '.join(allowed)}",
+                           dict.fromkeys(unknown, "unknown field"))  # fmt: skip
+    return body
+
+
+@endpoint("POST", "/query", "La console Cypher en lecture seule (compte de lecture, lignes plafonnées, temps "
+          "limité) ; une écriture est refusée avant d'être envoyée.", ("console",), body="ConsoleQuery",
+          response="ConsoleResult")  # fmt: skip
+def console(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph.console import run_query
+
+    body = _body(("statement", "limit"))
+    statement, limit = body.get("statement"), body.get("limit", 100)
+    problems = {}
+    if not isinstance(statement, str) or not statement.strip():
+        problems["statement"] = "expected a non-empty string"
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        problems["limit"] = f"expected an integer from 1 to {MAX_LIMIT}"
+    if problems:
+        raise InvalidInput("Requête de console invalide.", "voir /api/openapi.json", problems)
+    target = runtime.graph_target(current_app.config, read_only=True)
+    try:
+        result = run_query(target, str(statement), limit=limit, timeout_s=CONSOLE_TIMEOUT_S)
+    except GraphQueryError as exc:  # the analyst's own statement: a 400, but not in the server's words
+        log.info("console statement refused by the graph server: %s", exc.one_line())
+        raise InvalidInput("Le serveur du graphe a refusé la requête.", exc.hint,
+                           {"statement": "refused by the graph server"}) from None  # fmt: skip
+    return answer(result.as_dict())
+
+
+@endpoint("POST", "/reports", "Un signalement citoyen, extrait et versé au graphe comme une main courante "
+          "(source « citizen ») : 201 s'il est nouveau, 200 s'il remplace ou répète celui de même id.",
+          ("ingest.reports",), body="Report", response="ReportAccepted", status=201)  # fmt: skip
+def report(q: dict[str, Any]) -> ResponseReturnValue:
+    from recoupe.graph.home import DataHome
+    from recoupe.ingest.pipeline import Ingestor
+
+    body = _body(REPORT_TYPES)  # nothing else: a "source" or "category" field would pass for an official log
+    problems = {
+        name: "expected " + " or ".join(JSON_TYPES[t] for t in types)
+        for name, types in REPORT_TYPES.items()
+        if body.get(name) is not None and (isinstance(body[name], bool) or not isinstance(body[name], types))
+    }
+    if problems:
+        raise InvalidInput("Signalement invalide.", "voir /api/openapi.json", problems)
+    key = DataHome(Path(current_app.config["RECOUPE_HOME"])).pseudonym_key()
+    with _ingest_lock:  # one report at a time through the one spaCy pipeline
+        ingestor = Ingestor(graph(read_only=False), extractor(), key)
+        try:
+            incident_id, summary = ingestor.ingest_report(body, source="citizen")
+        except InvalidInput as exc:
+            reason = exc.fields.get("report", exc.message)
+            field = next((name for start, name in REPORT_REASONS if reason.startswith(start)), "report")
+            raise InvalidInput(f"Signalement refusé : {reason}.", exc.hint, {field: reason}) from None
+    url = url_for("api.incident", incident_id=incident_id)
+    response = jsonify({"id": incident_id, "url": url, "summary": summary.as_dict()})
+    response.headers["Location"] = url
+    return response, 201 if summary.created else 200
+
+
+# ---------------------------------------------------------------- the document
+
+OTHERS = (  # the API's routes that other modules serve
+    Operation("GET", "/api/health", "État du service (sans connexion).", (), response="Health", errors=(),
+              public=True),
+    Operation("GET", "/api/me", "L'utilisateur connecté, son rôle et ses permissions (et, pour une session, "
+              "son jeton CSRF).", (), response="Me", errors=(401,)),
+)  # fmt: skip
+
+
+@endpoint("GET", "/openapi.json", "Ce document (OpenAPI 3.1).", (), errors=(401,))
+def openapi(q: dict[str, Any]) -> ResponseReturnValue:
+    return answer(document([*OTHERS, *OPERATIONS]))
