@@ -421,3 +421,12 @@ MATCH (f:Forecast)
 WHERE $category IS NULL OR f.category = $category
 RETURN count(f) AS total
 """
+
+# ---- web pages (recoupe/web/pages.py)
+
+WEB_CATEGORY_COUNTS = """
+MATCH (i:Incident)
+WHERE i.occurred_from >= $low AND i.occurred_from < $high
+RETURN i.category AS category, count(*) AS count
+"""
+WEB_INCIDENTS_BY_SOURCE = "MATCH (i:Incident) RETURN i.source AS source, count(*) AS count"

@@ -268,3 +268,17 @@ def top_forecasts(session: neo4j.Session, category: str | None, limit: int) -> l
 
 def api_count_forecasts(session: neo4j.Session, category: str | None) -> int:
     return int(session.run(queries.API_COUNT_FORECASTS, category=category).single(strict=True)["total"])
+
+
+# ---- web pages (recoupe/web/pages.py)
+
+
+def web_category_counts(session: neo4j.Session, low: datetime, high: datetime) -> dict[str, int]:
+    """How many incidents of each category began in [low, high)."""
+    rows = session.run(queries.WEB_CATEGORY_COUNTS, low=to_graph(low), high=to_graph(high))
+    return {r["category"]: int(r["count"]) for r in rows if r["category"] is not None}
+
+
+def web_incidents_by_source(session: neo4j.Session) -> dict[str, int]:
+    """How many incidents each source brought."""
+    return {r["source"]: int(r["count"]) for r in session.run(queries.WEB_INCIDENTS_BY_SOURCE)}
