@@ -1,0 +1,390 @@
+"""The viewer's server-rendered pages: the dashboard, an incident with the provenance of its facts, an
+entity's timeline.
+
+Pages read the graph through the API's connection (the read-only account) and the graph's wrappers, need a
+browser session (`auth.require`), and show people by pseudonym only, to roles that may read entities. Texts
+from logs are rendered by Jinja's autoescaping, never as markup: the highlighted text is a list of pieces
+(text, opening mark, closing mark) that the template writes out one by one. No script, no inline style.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template
+from flask.typing import ResponseReturnValue
+
+from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
+from recoupe.web import auth
+from recoupe.web.api import ENTITY_KINDS, ENTITY_LABELS, SEE_ENTITIES, _moment, close_graphs, graph
+
+if TYPE_CHECKING:  # neo4j loads with the first page that reads the graph
+    from recoupe.graph.links import CameraPoint
+
+pages = Blueprint("pages", __name__)
+log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+WEEKS, HOTSPOT_DAYS, LATEST, TOP, TOP_CONNECTIONS, TIMELINE_LIMIT = 12, 30, 20, 10, 50, 1000
+HISTORICAL_AFTER = timedelta(days=7)  # a latest incident older than this: the data is an archive, not a feed
+DAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")  # fmt: skip
+SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+                "déc.")  # fmt: skip
+ROLE_NAMES = {"viewer": "lecteur", "analyst": "analyste", "investigator": "enquêteur",
+              "admin": "administrateur", "auditor": "auditeur"}  # fmt: skip
+KIND_NAMES = {"person": "Personne", "plate": "Plaque", "camera": "Caméra", "asset": "Mobilier urbain",
+              "place": "Lieu", "quartier": "Quartier"}  # fmt: skip
+# A mention's graph label → its class (`m-PLATE`: the extractor's names) and its name in French.
+MARKS = {"Person": ("PERSON", "personne"), "Plate": ("PLATE", "plaque"), "Vehicle": ("VEHICLE", "véhicule"),
+         "Object": ("OBJECT", "objet"), "Organisation": ("ORG", "organisation"), "Place": ("PLACE", "lieu"),
+         "StreetAsset": ("ASSET", "mobilier urbain")}  # fmt: skip
+SOURCES_OF = {
+    "category": {"classifier": "classifieur", "source": "donnée par la source"},
+    "time": {"text": "lu dans le texte", "reported": "heure du signalement (le texte n'en donne pas)",
+             "source": "donnée par la source"},
+    "place": {"text": "lu dans le texte", "source": "donné par la source (adresse ou coordonnées)"},
+}  # fmt: skip
+RELATIONS = {"INVOLVES": "impliqué", "SEEN_BY": "vu par la caméra", "MISSED_BY": "caméra en panne",
+             "DAMAGED": "mobilier endommagé", "OCCURRED_AT": "survenu ici"}  # fmt: skip
+STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, auth.Forbidden: 403, NotFound: 404}
+
+
+# ---------------------------------------------------------------- French words for what the graph holds
+
+
+def term(vocabulary: str, code: str | None) -> str:
+    """A vocabulary code's French label ("robbery" → "vol avec violence"); the code itself when unknown."""
+    from recoupe.ontology.loader import ontology
+
+    if code is None:
+        return "—"
+    concept = ontology().vocabulary(vocabulary).concepts.get(code)
+    return concept.labels.fr if concept else code
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A number as French writes it: 32,5."""
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
+
+
+def day(at: datetime) -> str:
+    local = at.astimezone(PARIS)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def when(at: datetime | str | None) -> str:
+    """`lun. 3 mars 2025, 14:30` in Paris time."""
+    if at is None:
+        return "—"
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    local = moment.astimezone(PARIS)
+    return f"{DAYS[local.weekday()]} {day(local)}, {local:%H:%M}"
+
+
+def interval(start: datetime | str | None, end: datetime | str | None) -> str:
+    """An interval, its day written once when it starts and ends on the same day."""
+    low, high = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in (start, end))
+    if low is None or high is None or high == low:
+        return when(low or high)
+    if low.astimezone(PARIS).date() == high.astimezone(PARIS).date():
+        return f"{when(low)} – {high.astimezone(PARIS):%H:%M}"
+    return f"{when(low)} – {when(high)}"
+
+
+def change(row: Mapping[str, Any]) -> str:
+    """A hotspot's change against the previous period, in words."""
+    if row["change"] is None:
+        return "nouveau" if row["count"] else "—"
+    return f"{'+' if row['change'] > 0 else ''}{number(100 * row['change'], 0)} %".replace("-", "−")
+
+
+def reason(found: Mapping[str, Any]) -> str:
+    """Why two incidents are connected, in French (`investigate.connections`' reasons)."""
+    kind, entity = found["kind"], found.get("entity")
+    if kind == "person":
+        roles = f" ({term('PersonRole', found.get('here'))} ici, {term('PersonRole', found.get('there'))} là)"
+        return f"même personne {entity}" + (roles if found.get("here") or found.get("there") else "")
+    if kind == "vehicle":
+        plate = str(entity).removeprefix("plate:")
+        return "même véhicule" + (f" (plaque {plate})" if str(entity).startswith("plate:") else "")
+    if kind == "near_repeat":
+        return f"répétition proche : {number(found['metres'], 0)} m, {number(found['hours'])} h d'écart"
+    if kind == "place_time":
+        return f"même lieu et moment : {number(found['distance_m'], 0)} m, {number(found['hours'])} h d'écart"
+    if kind == "camera":
+        return f"vus par la même caméra {found['camera']}"
+    if kind == "asset":
+        return f"même mobilier endommagé : {found['asset']} ({term('AssetType', found['asset_type'])})"
+    others = {"plate": f"même plaque {entity}", "organisation": f"même organisation ({entity})",
+              "object": "même objet"}  # fmt: skip
+    return others.get(kind, str(kind))
+
+
+def can(permission: str) -> bool:
+    identity = auth.current_identity()
+    return identity is not None and auth.allowed(identity.user.role, permission)
+
+
+@pages.context_processor
+def helpers() -> dict[str, Any]:
+    return {"identity": auth.current_identity(), "can": can, "term": term, "number": number, "day": day,
+            "when": when, "interval": interval, "change": change, "reason": reason, "roles": ROLE_NAMES,
+            "relations": RELATIONS, "sources_of": SOURCES_OF, "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
+
+
+# ---------------------------------------------------------------- the text with its mentions marked
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the text, or where a mark opens (with its class and title) or closes."""
+
+    kind: Literal["text", "open", "close"]
+    text: str = ""
+    mark: str = ""
+    title: str = ""
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[Piece]:
+    """The text cut into pieces around its marks (start, end, class, title); a mark inside another nests, one
+    that crosses an open mark is left out (the mentions' table still lists it)."""
+    pieces: list[Piece] = []
+    open_ends: list[int] = []
+    done = 0
+
+    def run(to: int) -> None:
+        nonlocal done
+        if to > done:
+            pieces.append(Piece("text", text[done:to]))
+            done = to
+
+    def close(limit: int) -> None:
+        while open_ends and open_ends[-1] <= limit:
+            run(open_ends.pop())
+            pieces.append(Piece("close"))
+
+    placed = {s for s in spans if isinstance(s[0], int) and isinstance(s[1], int)}  # (a span may be missing)
+    for start, end, mark, title in sorted(placed, key=lambda s: (s[0], -s[1], s[2])):
+        if not 0 <= start < end <= len(text):
+            continue
+        close(start)
+        if open_ends and end > open_ends[-1]:
+            continue
+        run(start)
+        pieces.append(Piece("open", mark=mark, title=title))
+        open_ends.append(end)
+    close(len(text))
+    run(len(text))
+    return pieces
+
+
+def mention_mark(mention: Mapping[str, Any], entities: bool) -> tuple[Any, Any, str, str]:
+    """A mention's span, class and title: what it is, and (to roles that may read entities) which one."""
+    label = str(mention["label"])
+    mark, name = MARKS.get(label, (label.upper(), label.lower()))
+    entity = str(mention.get("entity") or "")
+    if entities and label == "Vehicle":
+        name += f" (plaque {entity.removeprefix('plate:')})" if entity.startswith("plate:") else ""
+    elif entities and label in ENTITY_LABELS:
+        role = f" ({term('PersonRole', mention['role'])})" if mention.get("role") else ""
+        name = f"{name} {entity}{role}"
+    return mention["start"], mention["end"], mark, name
+
+
+# ---------------------------------------------------------------- the dashboard's chart
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    category: str
+    count: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A stacked bar per week, one rect per (week, category) with incidents; axes and labels in SVG units."""
+
+    width: int
+    height: int
+    left: int
+    base: float
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]
+    weeks: list[tuple[float, str]]
+    categories: list[str]
+    table: list[tuple[str, dict[str, int], int]]
+
+
+def weekly_chart(weeks: Sequence[tuple[datetime, Mapping[str, int]]], order: Sequence[str]) -> Chart:
+    """The chart of incidents per week (Monday, counts by category), categories stacked in `order`."""
+    width, height, left, right, top, bottom = 720, 260, 44, 8, 12, 30
+    base = float(height - bottom)
+    peak = max((sum(counts.values()) for _, counts in weeks), default=0)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10**4, 10**5, 10**6, 10**9)
+                if peak <= 5 * s)  # fmt: skip
+    ceiling = max(step, -(-peak // step) * step)
+    scale = (base - top) / ceiling
+    slot = (width - left - right) / max(len(weeks), 1)
+    bars, labels, table = [], [], []
+    present = [c for c in order if any(counts.get(c) for _, counts in weeks)]
+    present += sorted({c for _, counts in weeks for c in counts if counts[c] and c not in order})
+    for n, (monday, counts) in enumerate(weeks):
+        x, stacked = left + n * slot + slot * 0.15, 0.0
+        local = monday.astimezone(PARIS)
+        label = f"{local.day} {SHORT_MONTHS[local.month - 1]}"
+        labels.append((round(left + (n + 0.5) * slot, 1), label))
+        for category in present:
+            count = counts.get(category, 0)
+            if count:
+                h = count * scale
+                title = f"Semaine du {day(monday)} — {term('IncidentCategory', category)} : {count}"
+                bars.append(Bar(round(x, 1), round(base - stacked - h, 1), round(slot * 0.7, 1), round(h, 1),
+                                category, count, title))  # fmt: skip
+                stacked += h
+        table.append((day(monday), dict(counts), sum(counts.values())))
+    ticks = [(round(base - v * scale, 1), v) for v in range(0, ceiling + 1, step)]
+    return Chart(width, height, left, base, bars, ticks, labels, present, table)
+
+
+def week_starts(end: datetime, weeks: int = WEEKS) -> list[datetime]:
+    """The Mondays (midnight, Paris) of the `weeks` weeks that end with the one holding `end`."""
+    last = (end - timedelta(microseconds=1)).astimezone(PARIS).date()
+    monday = last - timedelta(days=last.weekday())
+    return [datetime.combine(monday - timedelta(weeks=k), time(), PARIS) for k in range(weeks - 1, -1, -1)]
+
+
+def data_now(clock: datetime, latest: Sequence[Mapping[str, Any]]) -> tuple[datetime, datetime, bool]:
+    """(now, end of the counted periods, historical): the clock for a live feed; for an archive (demo city,
+    Chicago) the latest incident's time, and its periods end at the midnight after it."""
+    first = latest[0]["occurred_from"] if latest else None
+    if first is None or first >= clock - HISTORICAL_AFTER:
+        return clock, clock, False
+    after = first.astimezone(PARIS).date() + timedelta(days=1)
+    return first, datetime.combine(after, time(), PARIS), True
+
+
+def cameras_out(
+    cameras: Iterable[CameraPoint], labels: Mapping[str, str | None], at: datetime
+) -> list[dict[str, Any]]:
+    """The cameras in service but out at `at`, with the outage that holds it."""
+    from recoupe.graph.links import working
+
+    moment, out = at.timestamp(), []
+    for camera in sorted(cameras, key=lambda c: c.id):
+        if working(camera, moment, moment) is False:
+            holding = (o for o in camera.outages if o[0] <= moment and (o[1] is None or o[1] >= moment))
+            since, until = next(holding, (None, None))
+            out.append({"id": camera.id, "label": labels.get(camera.id), "since": _moment(since),
+                        "until": _moment(until)})  # fmt: skip
+    return out
+
+
+# ---------------------------------------------------------------- the pages
+
+
+@pages.get("/")
+@auth.require("read.incidents")
+def dashboard() -> ResponseReturnValue:
+    from recoupe.graph import investigate, store
+    from recoupe.graph.links import camera_points
+    from recoupe.ontology.loader import ontology
+
+    clock = datetime.now(UTC)
+    with graph().session() as session:
+        latest = store.api_incidents(session, 0, LATEST, high=clock)  # a date in the future is a typo
+        now, end, historical = data_now(clock, latest)
+        weeks = [(m, store.web_category_counts(session, m, min(m + timedelta(weeks=1), end)))
+                 for m in week_starts(end)]  # fmt: skip
+        sources = store.sources(session)
+        per_source = store.web_incidents_by_source(session)
+        labels = store.api_camera_labels(session)
+        forecasts = store.top_forecasts(session, None, TOP) if can("forecasts") else None
+    hotspots = investigate.hotspots(graph(), end - timedelta(days=HOTSPOT_DAYS), end, top=TOP)
+    chart = weekly_chart(weeks, ontology().vocabulary("IncidentCategory").notations)
+    out = cameras_out(camera_points(graph()), labels, now)
+    sources.sort(key=lambda s: (s.ingested_at is None, -(s.ingested_at or clock).timestamp(), s.name))
+    return render_template("dashboard.html", now=now, end=end, historical=historical, chart=chart,
+                           hotspots=hotspots, hotspot_days=HOTSPOT_DAYS, latest=latest, sources=sources,
+                           per_source=per_source, forecasts=forecasts, out=out)  # fmt: skip
+
+
+@pages.get("/incidents/<path:incident_id>")
+@auth.require("read.incidents")
+def incident(incident_id: str) -> ResponseReturnValue:
+    from recoupe.graph import store
+    from recoupe.graph.investigate import cameras_for, connections
+
+    with graph().session() as session:
+        facts = store.api_incident(session, incident_id)
+        if facts is None:
+            raise NotFound(f"Aucun incident « {incident_id} ».", "revenez au tableau de bord")
+        mentions = store.api_incident_mentions(session, incident_id)
+        damaged = store.api_incident_assets(session, incident_id)
+        near_repeats = store.api_incident_near_repeats(session, incident_id)
+    entities = can(SEE_ENTITIES)
+    text = facts["text"] or ""
+    spans = [mention_mark(m, entities) for m in mentions]
+    spans += [(d["start"], d["end"], "ASSET", f"mobilier urbain {d['id']}") for d in damaged]
+    shown = [m for m in mentions if entities or m["label"] not in ENTITY_LABELS]
+    for m in shown:
+        m["written"] = text[m["start"] : m["end"]] if m["start"] is not None else None
+        m["kind"] = MARKS.get(m["label"], ("", m["label"]))[1]
+    linked = connections(graph(), incident_id) if entities and can("explorer") else None
+    return render_template("incident.html", facts=facts, pieces=highlight(text, spans), mentions=shown,
+                           damaged=damaged, near_repeats=near_repeats,
+                           cameras=cameras_for(graph(), incident_id),
+                           connections=None if linked is None else linked[:TOP_CONNECTIONS],
+                           connections_total=len(linked or ()))  # fmt: skip
+
+
+@pages.get("/entites/<kind>/<path:key>")
+@auth.require(SEE_ENTITIES)
+@auth.require("explorer")  # timelines are the explorer's, as in the API; every role with one has both
+def entity(kind: str, key: str) -> ResponseReturnValue:
+    from recoupe.graph.investigate import resolve, timeline
+
+    if kind not in ENTITY_KINDS:
+        kinds = ", ".join(ENTITY_KINDS)
+        raise NotFound(f"Type d'entité inconnu « {kind} ».", f"les types sont : {kinds}")
+    missing = NotFound(f"Aucun(e) {KIND_NAMES[kind].lower()} « {key} ».",
+                       "une personne se désigne par son pseudonyme (P-…)")  # fmt: skip
+    try:
+        label, node_id = resolve(graph(), key)  # a person's node id (a keyed hash) stays here
+    except NotFound:
+        raise missing from None
+    if label != ENTITY_KINDS[kind]:
+        raise missing
+    _, items = timeline(graph(), key, limit=TIMELINE_LIMIT)
+    shown = key.strip().upper() if kind == "person" else (node_id if kind == "plate" else key)
+    return render_template("entity.html", kind=kind, kind_name=KIND_NAMES[kind], shown=shown, items=items,
+                           limit=TIMELINE_LIMIT)  # fmt: skip
+
+
+@pages.errorhandler(RecoupeError)
+def page_error(exc: RecoupeError) -> ResponseReturnValue:
+    """A French page for what the pages raise; a graph failure or a bug shows no details (they go to the
+    log)."""
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+    message, hint = exc.message, exc.hint
+    if isinstance(exc, GraphUnavailable):
+        log.error("graph unavailable on a page: %s", exc.one_line())
+        close_graphs(current_app)
+        status, message, hint = 503, "Graphe indisponible : réessayez dans un instant.", ""
+    elif status == 500:
+        log.error("%s on a page: %s", type(exc).__name__, exc.one_line())
+        message, hint = "Erreur interne.", ""
+    return render_template("error.html", status=status, message=message, hint=hint), status
