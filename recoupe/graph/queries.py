@@ -430,3 +430,12 @@ WHERE i.occurred_from >= $low AND i.occurred_from < $high
 RETURN i.category AS category, count(*) AS count
 """
 WEB_INCIDENTS_BY_SOURCE = "MATCH (i:Incident) RETURN i.source AS source, count(*) AS count"
+
+# ---- map (recoupe/web/map_page.py)
+
+MAP_QUARTIERS = """
+MATCH (q:Quartier)
+OPTIONAL MATCH (q)-[:IN]->(a:Arrondissement)
+RETURN q.id AS id, q.name AS name, a.name AS arrondissement, q.geometry AS geometry
+ORDER BY id
+"""

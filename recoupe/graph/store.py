@@ -282,3 +282,11 @@ def web_category_counts(session: neo4j.Session, low: datetime, high: datetime) -
 def web_incidents_by_source(session: neo4j.Session) -> dict[str, int]:
     """How many incidents each source brought."""
     return {r["source"]: int(r["count"]) for r in session.run(queries.WEB_INCIDENTS_BY_SOURCE)}
+
+
+# ---- map (recoupe/web/map_page.py)
+
+
+def map_quartiers(session: neo4j.Session) -> list[dict[str, Any]]:
+    """Every quartier: id, name, arrondissement's name and geometry (WKT)."""
+    return [_plain(r) for r in session.run(queries.MAP_QUARTIERS)]
