@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import neo4j
@@ -43,7 +44,10 @@ def write_batch(graph: Graph, batch: IncidentBatch) -> int:
     def work(tx: neo4j.ManagedTransaction) -> int:
         orphans = store.detach_incident_facts(tx, batch.replaced) if batch.replaced else 0
         store.merge_incidents(tx, batch.incidents)
-        store.link_sources(tx, [{"id": r["id"], "source": r["source"]} for r in batch.incidents])
+        now = datetime.now(UTC)  # the source's last ingestion, shown on the dashboard
+        store.link_sources(
+            tx, [{"id": r["id"], "source": r["source"], "ingested_at": now} for r in batch.incidents]
+        )
         if batch.places:
             store.merge_places(tx, batch.places)
             store.link_places(tx, batch.place_links)

@@ -140,10 +140,9 @@ def test_the_dashboard(site: City) -> None:
     assert '<td>tapage</td>\n            <td class="num">61 %</td>' in text  # forecasts, most probable first
     out = re.findall(r"<tr><td>(CAM-\d)</td>", text)
     assert out == ["CAM-1", "CAM-2"] and "sans fin prévue" in text  # CAM-3 is not installed yet
-    sources = re.findall(
-        r"<tr><td>(\w+)</td><td>logs</td><td>non enregistré</td>\s*<td class=\"num\">(\d+)", text
-    )
-    assert sorted(sources) == [("T", "4"), ("W", "3")]
+    sources = re.findall(r"<tr><td>(\w+)</td><td>logs</td><td>([^<]+)</td>\s*<td class=\"num\">(\d+)", text)
+    assert sorted((name, count) for name, _, count in sources) == [("T", "4"), ("W", "3")]
+    assert all(when != "non enregistré" for _, when, _ in sources)  # each ingestion dates its source
     assert "/entites/" not in text  # a viewer gets no links to entity pages
 
 
