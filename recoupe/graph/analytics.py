@@ -203,12 +203,26 @@ def analyse(graph: Graph, top: int = 10, largest: int = 10) -> AnalyticsReport:
         report.places = _ranked(counts["Place"], report.incidents, top, session, "Place")
         described = time.perf_counter()
         _write_series(session, found, report)
+        _write_centrality(session, counts, report.incidents)
     finished = time.perf_counter()
     report.seconds = {
         "load": loaded - began, "compute": computed - loaded, "describe": described - computed,
         "write": finished - described, "total": finished - began,
     }  # fmt: skip
     return report
+
+
+def _write_centrality(session: neo4j.Session, counts: dict[str, Counter[str]], incidents: int) -> None:
+    """Each person's, plate's and place's degree centrality, written on the node when it is in two incidents
+    or more (one incident says nothing of centrality, and skipping them keeps the writes few)."""
+    for label in ("Person", "Plate", "Place"):
+        rows = [
+            {"id": entity, "centrality": n / incidents}
+            for entity, n in counts.get(label, Counter()).items()
+            if n >= 2 and incidents
+        ]
+        for start in range(0, len(rows), WRITE_BATCH):
+            session.execute_write(store.analytics_set_centrality, label, rows[start : start + WRITE_BATCH])
 
 
 def _with_categories(session: neo4j.Session, found: list[tuple[str, list[str]]]) -> list[Series]:

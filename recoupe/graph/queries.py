@@ -440,3 +440,7 @@ OPTIONAL MATCH (q)-[:IN]->(a:Arrondissement)
 RETURN q.id AS id, q.name AS name, a.name AS arrondissement, q.geometry AS geometry
 ORDER BY id
 """
+ANALYTICS_SET_CENTRALITY = {
+    label: f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n.centrality = row.centrality"
+    for label in ("Person", "Plate", "Place")
+}

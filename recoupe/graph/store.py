@@ -290,3 +290,8 @@ def web_incidents_by_source(session: neo4j.Session) -> dict[str, int]:
 def map_quartiers(session: neo4j.Session) -> list[dict[str, Any]]:
     """Every quartier: id, name, arrondissement's name and geometry (WKT)."""
     return [_plain(r) for r in session.run(queries.MAP_QUARTIERS)]
+
+
+def analytics_set_centrality(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
+    """Write `centrality` on the entities of a label: rows of {"id", "centrality"}."""
+    runner.run(queries.ANALYTICS_SET_CENTRALITY[label], rows=rows).consume()

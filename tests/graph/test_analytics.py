@@ -110,6 +110,15 @@ def test_top_lists_rank_by_incidents_and_show_people_by_pseudonym(graph: Graph) 
     shown = json.dumps(report.as_dict())
     assert PERSON_X not in shown and PERSON_Y not in shown and "P-01234567" in shown
     assert [c.name for c in analyse(graph, top=1).plates] == ["AB-123-CD"]
+    with graph.session() as session:  # written back for entities of two incidents or more
+        written = session.run(
+            "MATCH (n) WHERE n.centrality IS NOT NULL RETURN labels(n)[0] AS label, n.id AS id, "
+            "n.centrality AS c ORDER BY label, id"
+        ).data()
+    assert [(w["label"], w["id"]) for w in written] == [
+        ("Person", PERSON_X), ("Place", "pl:1"), ("Place", "pl:3"), ("Plate", "AB-123-CD"),
+    ]  # fmt: skip
+    assert [w["c"] for w in written] == pytest.approx([2 / 8, 3 / 8, 2 / 8, 2 / 8])
 
 
 def test_reruns_keep_ids_and_remove_stale_ones(graph: Graph) -> None:
