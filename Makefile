@@ -10,6 +10,18 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint lock stop clean
 
+# The viewer's front-end libraries (Leaflet), pinned by package-lock.json, into node_modules/ (served by /vendor/).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the map's libraries: install Node.js 20 or newer" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive the system's Chromium (Playwright downloads no browser): installed with apt when missing.
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "The browser tests need Chromium at /usr/bin/chromium: run sudo apt-get install -y chromium" >&2; exit 1; fi
+
 $(VENV)/.runtime: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Recoupe needs Python 3.11 or newer: run make PYTHON=python3.11 …")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,11 +33,11 @@ $(VENV)/.test: $(VENV)/.runtime
 	@touch $@
 
 ## demo: install, start the embedded graph server, create the schema, print the status
-demo: $(VENV)/.runtime
+demo: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/recoupe demo
 
 ## test: install what the tests need, lint, type-check, run the whole suite on real components
-test: $(VENV)/.test
+test: $(VENV)/.test node_modules/.installed /usr/bin/chromium
 	$(BIN)/ruff check recoupe tests benchmarks tools
 	$(BIN)/mypy
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
@@ -47,4 +59,4 @@ lock: $(VENV)/.test
 	mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info node_modules test-artifacts

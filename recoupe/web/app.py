@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
-from recoupe.web import api, auth, pages
+from recoupe.web import api, auth, map_page, pages
 from recoupe.web.config import load_config
 
 STATUS: dict[type[RecoupeError], int] = {
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(api.api)
     app.register_blueprint(pages.pages)
+    app.register_blueprint(map_page.map_page)
 
     @app.get("/api/health")
     def health() -> ResponseReturnValue:
