@@ -1,0 +1,194 @@
+"""The viewer under load on the demo city: 20 concurrent clients on loopback, each endpoint for a bounded
+time; p50/p95/p99 latency, errors and the size each answer transfers.
+
+Endpoints: the map's data (`/api/incidents` for the map's default 30 days, 500 per page, and `/api/cameras`),
+the incident page (`/incidents/ID`, HTML, with a session cookie as a browser has) and connections
+(`/api/incidents/ID/connections`), over random incidents.
+
+Run: .venv/bin/python benchmarks/web_load.py [--logs 2000] [--clients 20] [--seconds 15]
+Prints a table and one JSON line. Waitress serves the app (the production server of `recoupe serve`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+PASSWORD = "banc d'essai de charge"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--logs", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="recoupe-web-load-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOUPE_")}
+    env.update(
+        RECOUPE_HOME=str(work / "home"),
+        RECOUPE_GRAPH_BOLT_PORT=str(free_port()),
+        RECOUPE_GRAPH_HTTP_PORT=str(free_port()),
+        RECOUPE_COOKIE_SECURE="0",
+    )
+    recoupe = str(Path(sys.executable).with_name("recoupe"))
+    try:
+        subprocess.run([recoupe, "demo", "--logs", str(args.logs)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [recoupe, "users", "add", "charge", "--role", "analyst", "--password-stdin"],
+            env=env,
+            input=PASSWORD,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+        token = json.loads(
+            subprocess.run(
+                [recoupe, "users", "token", "create", "charge", "--name", "banc", "--json"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )["token"]
+        os.environ.update(env)
+        results = load(args, token)
+    finally:
+        subprocess.run([recoupe, "db", "stop"], env=env, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"demo city {args.logs} logs; {args.clients} concurrent clients, {args.seconds:g} s per endpoint")
+    print(
+        f"{'endpoint':<34} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'bytes':>9}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<34} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+            f"{r['p99_ms']:>8.1f} {r['bytes_mean']:>9.0f}"
+        )
+    print(json.dumps({"logs": args.logs, "clients": args.clients, "results": results}))
+
+
+def load(args: argparse.Namespace, token: str) -> dict[str, dict[str, float]]:
+    import waitress.server
+
+    from recoupe.web.app import create_app
+
+    app = create_app()
+    port = free_port()
+    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=args.clients)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def get(path: str, headers: dict[str, str], opener: urllib.request.OpenerDirector | None = None) -> bytes:
+        request = urllib.request.Request(base + path, headers=headers)
+        with (opener or urllib.request.build_opener()).open(request, timeout=30) as response:
+            return bytes(response.read())
+
+    page = json.loads(get("/api/incidents?limit=500", bearer))
+    ids = [item["id"] for item in page["items"]]
+    latest = max(item["occurred_from"] for item in page["items"])[:10]
+    since = time.strftime(
+        "%Y-%m-%d", time.gmtime(time.mktime(time.strptime(latest, "%Y-%m-%d")) - 30 * 86400)
+    )
+
+    def browser() -> urllib.request.OpenerDirector:
+        """A logged-in cookie session, as the viewer's pages need."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = opener.open(base + "/connexion", timeout=30).read().decode()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert csrf is not None
+        body = urllib.parse.urlencode(
+            {"csrf_token": csrf.group(1), "suivant": "/", "username": "charge", "password": PASSWORD}
+        ).encode()
+        opener.open(urllib.request.Request(base + "/connexion", data=body), timeout=30).read()
+        return opener
+
+    openers = [browser() for _ in range(args.clients)]
+    endpoints: dict[str, Callable[[int], bytes]] = {
+        "map data /api/incidents (30 days)": lambda c: get(
+            f"/api/incidents?from={since}&to={latest}&limit=500", bearer
+        ),
+        "map data /api/cameras": lambda c: get("/api/cameras", bearer),
+        "incident page /incidents/ID": lambda c: get(
+            f"/incidents/{quote(random.choice(ids))}", {}, openers[c]
+        ),
+        "connections /api/incidents/ID/…": lambda c: get(
+            f"/api/incidents/{quote(random.choice(ids))}/connections", bearer
+        ),
+    }
+    results = {}
+    for name, call in endpoints.items():
+        results[name] = hammer(call, args.clients, args.seconds)
+    server.close()
+    return results
+
+
+def quote(incident_id: str) -> str:
+    return urllib.parse.quote(incident_id, safe="")
+
+
+def hammer(call: Callable[[int], bytes], clients: int, seconds: float) -> dict[str, float]:
+    """`clients` threads calling in a loop for `seconds`: latencies, errors, mean answer size."""
+    times: list[float] = []
+    sizes: list[int] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(c: int) -> None:
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            try:
+                size = len(call(c))
+            except Exception:  # any failure is an error to count, not to stop on
+                with lock:
+                    errors[0] += 1
+                continue
+            with lock:
+                times.append((time.perf_counter() - began) * 1000)
+                sizes.append(size)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    times.sort()
+
+    def pct(q: float) -> float:
+        return times[min(len(times) - 1, int(len(times) * q))] if times else float("nan")
+
+    return {
+        "requests": len(times) + errors[0],
+        "errors": errors[0],
+        "p50_ms": round(pct(0.50), 1),
+        "p95_ms": round(pct(0.95), 1),
+        "p99_ms": round(pct(0.99), 1),
+        "bytes_mean": round(statistics.mean(sizes), 0) if sizes else 0,
+    }
+
+
+if __name__ == "__main__":
+    main()
