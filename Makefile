@@ -32,9 +32,9 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PIP) --editable '.[test]'
 	@touch $@
 
-## demo: install, start the embedded graph server, create the schema, print the status
+## demo: install, start the graph server, load, link and forecast the demo city, then serve the viewer
 demo: $(VENV)/.runtime node_modules/.installed
-	$(BIN)/recoupe demo
+	$(BIN)/recoupe demo --serve
 
 ## test: install what the tests need, lint, type-check, run the whole suite on real components
 test: $(VENV)/.test node_modules/.installed /usr/bin/chromium

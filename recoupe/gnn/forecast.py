@@ -136,7 +136,15 @@ def _read(name: str) -> str:
         return FRENCH[name]
     head, _, window = name.rpartition("_w")
     if head and window.isdigit():
-        return f"{'tous incidents' if head == 'all' else head} sur {window} j"
+        concepts = ontology().vocabulary("IncidentCategory").concepts
+        label = (
+            "tous incidents" if head == "all" else (concepts[head].labels.fr if head in concepts else head)
+        )
+        if head == "damage":
+            label = "dégradations de mobilier"
+        elif head == "neighbours":
+            label = "mailles voisines"
+        return f"{label} sur {window} j"
     return name
 
 

@@ -7,9 +7,11 @@ Errors that Recoupe raises on purpose print one line (what happened — what to 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -237,13 +239,18 @@ def _init(config: Any) -> dict[str, Any]:
 
 
 @cli.command("demo")
-@click.option("--logs", type=click.IntRange(0, 1_000_000), default=2000, show_default=True,
-              help="Demo-city logs to generate once (in RECOUPE_HOME) and ingest; 0: none.")  # fmt: skip
+@click.option(
+    "--logs",
+    type=click.IntRange(0, 1_000_000),
+    default=2000,
+    show_default=True,
+    help="Demo-city logs to generate once (in RECOUPE_HOME) and ingest; 0: none.",
+)
+@click.option("--serve", "serve", is_flag=True, help="Then serve the viewer (recoupe serve) until Ctrl+C.")
 @click.pass_context
-def demo(ctx: click.Context, logs: int) -> None:
+def demo(ctx: click.Context, logs: int, serve: bool) -> None:
     """Start the embedded server, create the schema, load a synthetic demo city (quartiers, cameras, outages,
-    street assets, logs, all linked), and show the status."""
-    from pathlib import Path
+    street assets, logs, all linked), forecast it, show the status and the demo login."""
 
     from recoupe.web.cli_data import (
         demo_data,
@@ -267,7 +274,52 @@ def demo(ctx: click.Context, logs: int) -> None:
         ctx.invoke(ingest_outages, file=city / "camera_outages.csv")
         ctx.invoke(ingest_assets, file=city / "assets.csv")
         ctx.invoke(ingest_logs, file=city / "logs.csv")
+        _demo_forecast(ctx)
     ctx.invoke(db_status)
+    login = _demo_login()
+    click.echo(
+        f"Viewer: recoupe serve, then http://127.0.0.1:5000 — login {login[0]} / {login[1]} "
+        f"(kept in {login[2]})"
+    )
+    if serve:
+        from recoupe.web.cli_serve import serve as serve_command
+
+        ctx.invoke(serve_command)
+
+
+def _demo_forecast(ctx: click.Context) -> None:
+    """Train once (weekly steps, 500 m cells) and write the forecasts the dashboard and the map show."""
+    from recoupe.gnn.forecast import model_path
+    from recoupe.web.cli_forecast import forecast_command, train_command
+
+    if not model_path(Path(current_app.config["RECOUPE_HOME"]), "grid:500", 7).exists():
+        ctx.invoke(train_command, horizon="7d", unit="grid:500", epochs=20)
+    ctx.invoke(forecast_command, horizon="7d", unit="grid:500", top=5)
+
+
+def _demo_login() -> tuple[str, str, Path]:
+    """The demo's analyst account, created once with a random password kept in the data directory (0600)."""
+    import secrets as random_secrets
+
+    from recoupe.graph.home import DataHome
+    from recoupe.web.auth import accounts
+
+    kept = DataHome(Path(current_app.config["RECOUPE_HOME"])).secrets_dir / "demo-login"
+    store = accounts(current_app._get_current_object())  # type: ignore[attr-defined]
+    exists = any(user.username == "demo" for user in store.users())
+    if kept.exists() and exists:
+        username, password = kept.read_text(encoding="utf-8").split()
+        return username, password, kept
+    password = random_secrets.token_urlsafe(12)
+    if not exists:
+        store.add_user("demo", password, "analyst", "Démonstration")
+    else:
+        store.set_password("demo", password)
+    kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"demo {password}\n")
+    return "demo", password, kept
 
 
 @cli.command("settings")
