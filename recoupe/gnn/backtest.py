@@ -152,8 +152,9 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
     curves = {}
     for name, (s_val, s_test, given_val, given_test) in scores.items():
         if given_val is None or given_test is None:
-            p_val = metrics.calibrate(s_val, data.y_any[val], s_val)
-            p_test = metrics.calibrate(s_val, data.y_any[val], s_test)
+            # one fit on validation, applied to both periods
+            both_p = metrics.calibrate(s_val, data.y_any[val], np.concatenate([s_val, s_test]))
+            p_val, p_test = both_p[: len(s_val)], both_p[len(s_val) :]
         else:
             p_val, p_test = given_val, given_test
         thresholds = metrics.choose_thresholds(p_val, data.y_any[val])
