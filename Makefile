@@ -10,10 +10,10 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test lint lock stop clean
 
-# The viewer's front-end libraries (Leaflet), pinned by package-lock.json, into node_modules/ (served by /vendor/).
+# The viewer's front-end libraries (Leaflet, Cytoscape.js, Swagger UI), pinned by package-lock.json, into node_modules/ (served by /vendor/).
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the map's libraries: install Node.js 20 or newer" >&2; exit 1; }
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 # The browser tests drive the system's Chromium (Playwright downloads no browser): installed with apt when missing.

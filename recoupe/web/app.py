@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
-from recoupe.web import api, auth, map_page, pages
+from recoupe.web import api, auth, console_page, explorer, forecast_page, map_page, pages, vendor
 from recoupe.web.config import load_config
 
 STATUS: dict[type[RecoupeError], int] = {
@@ -40,9 +40,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("recoupe.web")
     app.config.update(load_config(os.environ, test_config))
     auth.init_app(app)
-    app.register_blueprint(api.api)
-    app.register_blueprint(pages.pages)
-    app.register_blueprint(map_page.map_page)
+    app.context_processor(pages.helpers)  # the navigation bar's words, on every page
+    for blueprint in (api.api, pages.pages, map_page.map_page, explorer.explorer, console_page.console_page,
+                      forecast_page.forecast_page, vendor.vendor):  # fmt: skip
+        app.register_blueprint(blueprint)
 
     @app.get("/api/health")
     def health() -> ResponseReturnValue:

@@ -2,49 +2,29 @@
 
 No tile layer: no tile server is reachable from where the viewer runs, so the quartiers' polygons (from
 `/api/quartiers`, GeoJSON built here from their WKT) are the background; incidents and camera wedges come from
-the existing API (`static/map.js`). Leaflet is an npm package (package-lock.json), served from `node_modules`
-by `/vendor/`, which answers only the files on an allow-list; without node_modules the page still renders and
-says how to install it.
+the existing API (`static/map.js`). Leaflet is an npm package served by `/vendor/` (`vendor.py`); without
+node_modules the page still renders and says how to install it.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_from_directory
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.wkt import parse_wkt
-from recoupe.web import auth
+from recoupe.web import auth, vendor
 from recoupe.web.api import answer, endpoint, graph
-from recoupe.web.pages import PARIS, data_now, helpers
+from recoupe.web.pages import PARIS, data_now
 
 map_page = Blueprint("map_page", __name__)
 log = logging.getLogger(__name__)
-map_page.context_processor(helpers)  # the navigation bar's words, as on the other pages
 
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"  # `npm ci` at the repository's root
-LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
-VENDOR = frozenset(
-    {
-        "leaflet/dist/leaflet.js",
-        "leaflet/dist/leaflet.css",
-        *(f"leaflet/dist/images/{n}" for n in LEAFLET_IMAGES),
-    }
-)
 DEFAULT_DAYS = 30  # the period shown first: the last 30 days of data
-
-
-@map_page.get("/vendor/<path:name>")
-def vendor(name: str) -> ResponseReturnValue:
-    """A file of an npm package, when it is on the allow-list (anything else, `../` included: 404)."""
-    if name not in VENDOR or not (NODE_MODULES / name).is_file():
-        abort(404)
-    return send_from_directory(NODE_MODULES, name, max_age=3600)
 
 
 def categories() -> list[tuple[str, str]]:
@@ -78,7 +58,7 @@ def carte() -> ResponseReturnValue:
     known = categories()
     return render_template(
         "map.html",
-        installed=(NODE_MODULES / "leaflet/dist/leaflet.js").is_file(),
+        installed=vendor.installed("leaflet/dist/leaflet.js"),
         categories=known,
         category=chosen if chosen in dict(known) else "",
         first=first.isoformat(),

@@ -53,6 +53,13 @@ SOURCES_OF = {
 }  # fmt: skip
 RELATIONS = {"INVOLVES": "impliqué", "SEEN_BY": "vu par la caméra", "MISSED_BY": "caméra en panne",
              "DAMAGED": "mobilier endommagé", "OCCURRED_AT": "survenu ici"}  # fmt: skip
+# The navigation bar: (endpoint, label, permission); an entry shows when its page exists and the role may
+# open it.
+NAV = (("pages.dashboard", "Tableau de bord", "read.incidents"),
+       ("map_page.carte", "Carte", "read.incidents"), ("explorer.page", "Explorateur", "explorer"),
+       ("console_page.page", "Console", "console"),
+       ("forecast_page.page", "Prévisions", "forecasts"),
+       ("pages.api_docs", "API", "read.incidents"))  # fmt: skip
 STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, auth.Forbidden: 403, NotFound: 404}
 
 
@@ -134,11 +141,18 @@ def can(permission: str) -> bool:
     return identity is not None and auth.allowed(identity.user.role, permission)
 
 
-@pages.context_processor
+def navigation() -> list[tuple[str, str]]:
+    """The navigation bar's (endpoint, label) for the current user."""
+    views = current_app.view_functions
+    return [(endpoint, label) for endpoint, label, permission in NAV if endpoint in views and can(permission)]
+
+
 def helpers() -> dict[str, Any]:
-    return {"identity": auth.current_identity(), "can": can, "term": term, "number": number, "day": day,
-            "when": when, "interval": interval, "change": change, "reason": reason, "roles": ROLE_NAMES,
-            "relations": RELATIONS, "sources_of": SOURCES_OF, "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
+    """The words and helpers every template may use (an app-wide context processor)."""
+    return {"navigation": navigation, "identity": auth.current_identity(), "can": can, "term": term,
+            "number": number, "day": day, "when": when, "interval": interval, "change": change,
+            "reason": reason, "roles": ROLE_NAMES, "relations": RELATIONS, "sources_of": SOURCES_OF,
+            "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
 
 
 # ---------------------------------------------------------------- the text with its mentions marked

@@ -11,13 +11,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from recoupe.nlp.gazetteer import MARSEILLE
-from recoupe.web import map_page
+from recoupe.web import vendor
 from tests.web import test_api
 from tests.web.test_api import City
 from tests.web.test_auth import login
 
 city = test_api.city
-LEAFLET = map_page.NODE_MODULES / "leaflet" / "dist" / "leaflet.js"
+LEAFLET = vendor.NODE_MODULES / "leaflet" / "dist" / "leaflet.js"
 needs_npm = pytest.mark.skipif(
     not LEAFLET.is_file(), reason="node_modules absent: `make test` runs npm ci first"
 )
@@ -61,7 +61,7 @@ def test_the_period_defaults_to_the_last_30_days_of_data(city: City) -> None:
 
 def test_without_node_modules_the_page_says_how_to_install(city: City, monkeypatch: pytest.MonkeyPatch,
                                                            tmp_path: Path) -> None:  # fmt: skip
-    monkeypatch.setattr(map_page, "NODE_MODULES", tmp_path / "node_modules")
+    monkeypatch.setattr(vendor, "NODE_MODULES", tmp_path / "node_modules")
     client = viewer(city)
     response = client.get("/carte")
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_without_node_modules_the_page_says_how_to_install(city: City, monkeypat
 def test_vendor_serves_the_allow_list(city: City, name: str) -> None:
     response = city.app.test_client().get(f"/vendor/{name}")
     assert response.status_code == 200
-    assert response.data == (map_page.NODE_MODULES / name).read_bytes()
+    assert response.data == (vendor.NODE_MODULES / name).read_bytes()
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
