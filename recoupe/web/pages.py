@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, make_response, render_template
 from flask.typing import ResponseReturnValue
 
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
@@ -363,6 +363,21 @@ def incident(incident_id: str) -> ResponseReturnValue:
                            cameras=cameras_for(graph(), incident_id),
                            connections=None if linked is None else linked[:TOP_CONNECTIONS],
                            connections_total=len(linked or ()))  # fmt: skip
+
+
+@pages.get("/docs/api")
+@auth.require("read.incidents")
+def api_docs() -> ResponseReturnValue:
+    """The API's interactive documentation (Swagger UI on /api/openapi.json, from npm, served by /vendor/)."""
+    from recoupe.web import vendor
+    from recoupe.web.app import HEADERS
+
+    installed = vendor.installed("swagger-ui-dist/swagger-ui-bundle.js")
+    response = make_response(render_template("api_docs.html", installed=installed))
+    # Swagger UI draws its icons as data: SVG images; this page alone allows them (scripts stay 'self')
+    policy = HEADERS["Content-Security-Policy"] + "; img-src 'self' data:"
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 @pages.get("/entites/<kind>/<path:key>")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -86,7 +86,7 @@ class Visit:
         self.page.fill("#password", PASSWORD)
         with self.page.expect_navigation():
             self.page.click("form:has(#password) button[type=submit]")
-        assert urlsplit(self.page.url).path == urlsplit(path).path
+        assert unquote(urlsplit(self.page.url).path) == unquote(urlsplit(path).path)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
