@@ -5,8 +5,13 @@ Endpoints: the map's data (`/api/incidents` for the map's default 30 days, 500 p
 the incident page (`/incidents/ID`, HTML, with a session cookie as a browser has) and connections
 (`/api/incidents/ID/connections`), over random incidents.
 
-Run: .venv/bin/python benchmarks/web_load.py [--logs 2000] [--clients 20] [--seconds 15]
-Prints a table and one JSON line. Waitress serves the app (the production server of `recoupe serve`).
+Each endpoint runs twice: with the viewer's cache of graph reads on (RECOUPE_CACHE_SECONDS=10, the default)
+and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (waitress, the
+production server) runs in its own process with one thread per client; the load generator is this process.
+
+Run: .venv/bin/python benchmarks/web_load.py [--logs 2000] [--clients 20] [--seconds 15] [--home DIR]
+(--home: an existing data directory with a demo city, used as it is instead of building one.)
+Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -45,24 +50,27 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="recoupe-web-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECOUPE_")}
     env.update(
-        RECOUPE_HOME=str(work / "home"),
-        RECOUPE_GRAPH_BOLT_PORT=str(free_port()),
-        RECOUPE_GRAPH_HTTP_PORT=str(free_port()),
+        RECOUPE_HOME=str(args.home or work / "home"),
+        RECOUPE_GRAPH_BOLT_PORT=os.environ.get("RECOUPE_GRAPH_BOLT_PORT", str(free_port())),
+        RECOUPE_GRAPH_HTTP_PORT=os.environ.get("RECOUPE_GRAPH_HTTP_PORT", str(free_port())),
         RECOUPE_COOKIE_SECURE="0",
     )
     recoupe = str(Path(sys.executable).with_name("recoupe"))
     try:
-        subprocess.run([recoupe, "demo", "--logs", str(args.logs)], env=env, check=True, capture_output=True)
+        if args.home is None:
+            demo = [recoupe, "demo", "--logs", str(args.logs)]
+            subprocess.run(demo, env=env, check=True, capture_output=True)
         subprocess.run(
             [recoupe, "users", "add", "charge", "--role", "analyst", "--password-stdin"],
             env=env,
             input=PASSWORD,
             text=True,
-            check=True,
+            check=args.home is None,  # an existing home may have the account from an earlier run
             capture_output=True,
         )
         token = json.loads(
@@ -74,34 +82,63 @@ def main() -> None:
                 text=True,
             ).stdout
         )["token"]
-        os.environ.update(env)
-        results = load(args, token)
+        results = load(args, token, env)
     finally:
-        subprocess.run([recoupe, "db", "stop"], env=env, capture_output=True)
+        if args.home is None:
+            subprocess.run([recoupe, "db", "stop"], env=env, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"demo city {args.logs} logs; {args.clients} concurrent clients, {args.seconds:g} s per endpoint")
+    city = f"in {args.home}" if args.home else f"{args.logs} logs"
+    print(f"demo city {city}; {args.clients} concurrent clients, {args.seconds:g} s per endpoint")
     print(
-        f"{'endpoint':<34} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'endpoint':<46} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'bytes':>9}"
     )
     for name, r in results.items():
         print(
-            f"{name:<34} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+            f"{name:<46} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
             f"{r['p99_ms']:>8.1f} {r['bytes_mean']:>9.0f}"
         )
     print(json.dumps({"logs": args.logs, "clients": args.clients, "results": results}))
 
 
-def load(args: argparse.Namespace, token: str) -> dict[str, dict[str, float]]:
-    import waitress.server
+def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each endpoint with the cache on (the default, RECOUPE_CACHE_SECONDS=10) and off (0), side by side;
+    `recoupe serve` runs in its own process (waitress, one thread per client), as in production."""
+    results: dict[str, dict[str, float]] = {}
+    for cache_s in ("10", "0"):
+        port = free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("recoupe")), "serve", "--port", str(port), "--threads",
+             str(args.clients)],
+            env={**env, "RECOUPE_CACHE_SECONDS": cache_s},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/api/health", server)
+            for name, r in endpoints_under_load(args, token, base).items():
+                results[f"{name} [cache {'on' if cache_s != '0' else 'off'}]"] = r
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return results
 
-    from recoupe.web.app import create_app
 
-    app = create_app()
-    port = free_port()
-    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=args.clients)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
+def wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"recoupe serve exited with {server.returncode}: run it by hand to see why")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within 60 s")
+
+
+def endpoints_under_load(args: argparse.Namespace, token: str, base: str) -> dict[str, dict[str, float]]:
     bearer = {"Authorization": f"Bearer {token}"}
 
     def get(path: str, headers: dict[str, str], opener: urllib.request.OpenerDirector | None = None) -> bytes:
@@ -133,7 +170,7 @@ def load(args: argparse.Namespace, token: str) -> dict[str, dict[str, float]]:
         "map data /api/incidents (30 days)": lambda c: get(
             f"/api/incidents?from={since}&to={latest}&limit=500", bearer
         ),
-        "map data /api/cameras": lambda c: get("/api/cameras", bearer),
+        "map data /api/cameras": lambda c: get("/api/cameras?limit=500", bearer),
         "incident page /incidents/ID": lambda c: get(
             f"/incidents/{quote(random.choice(ids))}", {}, openers[c]
         ),
@@ -141,11 +178,7 @@ def load(args: argparse.Namespace, token: str) -> dict[str, dict[str, float]]:
             f"/api/incidents/{quote(random.choice(ids))}/connections", bearer
         ),
     }
-    results = {}
-    for name, call in endpoints.items():
-        results[name] = hammer(call, args.clients, args.seconds)
-    server.close()
-    return results
+    return {name: hammer(call, args.clients, args.seconds) for name, call in endpoints.items()}
 
 
 def quote(incident_id: str) -> str:

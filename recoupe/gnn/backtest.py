@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -265,6 +265,8 @@ def train_for_forecast(
         features=data.names,
         cells=data.units.n,
         tz=tz,
+        trained_from=(data.events.start + timedelta(days=int(train_origins[0]) * step)).isoformat(),
         trained_until=(data.events.start + timedelta(days=int(end) * step)).isoformat(),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return model, data

@@ -6,10 +6,8 @@ most (gradient × input on the model).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +15,8 @@ import numpy as np
 
 from recoupe.gnn.backtest import Prepared
 from recoupe.gnn.frame import Units
-from recoupe.gnn.model import TrainedModel, attribution
+from recoupe.gnn.model import TrainedModel, attribution, version_of
+from recoupe.gnn.model import model_path as model_path  # where it used to live: `recoupe demo` imports it
 from recoupe.graph import queries
 from recoupe.graph.connection import Graph
 from recoupe.graph.values import to_graph
@@ -50,8 +49,7 @@ class ForecastRow:
 
 
 def model_version(model: TrainedModel) -> str:
-    digest = hashlib.sha256(repr(sorted(model.meta.items())).encode()).hexdigest()[:10]
-    return f"gnn-{model.meta.get('unit', '?')}-{model.meta.get('horizon', '?')}-{digest}"
+    return version_of(model.meta)
 
 
 def forecast(model: TrainedModel, data: Prepared, origin: int, explain_top: int = 10) -> list[ForecastRow]:
@@ -211,10 +209,6 @@ def write_forecasts(
             chunk = to_graph(forecasts[start : start + 2000])
             session.execute_write(_write, queries.CREATE_FORECASTS, chunk)
     return len(forecasts)
-
-
-def model_path(home: Path, unit: str, horizon_days: int) -> Path:
-    return home / "models" / f"{unit.replace(':', '-')}-{horizon_days}d.npz"
 
 
 def link_places(graph: Graph, units: Units) -> int:

@@ -12,6 +12,7 @@ origins.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import time
@@ -140,6 +141,24 @@ class TrainedModel:
                           settings.dropout)  # fmt: skip
             net.load_state_dict(torch.load(io.BytesIO(stored["state"].tobytes()), weights_only=True))
             return TrainedModel(net, stored["mean"], stored["std"], settings, meta)
+
+    @staticmethod
+    def read_meta(path: Path) -> dict[str, Any]:
+        """A saved model's metadata (without its settings), read without torch: what `model.meta` holds."""
+        with np.load(path, allow_pickle=False) as stored:
+            meta: dict[str, Any] = json.loads(str(stored["meta"]))
+        meta.pop("settings", None)
+        return meta
+
+
+def model_path(home: Path, unit: str, horizon_days: int) -> Path:
+    return home / "models" / f"{unit.replace(':', '-')}-{horizon_days}d.npz"
+
+
+def version_of(meta: dict[str, Any]) -> str:
+    """A model's version from its metadata (as `TrainedModel.read_meta` gives it, without loading torch)."""
+    digest = hashlib.sha256(repr(sorted(meta.items())).encode()).hexdigest()[:10]
+    return f"gnn-{meta.get('unit', '?')}-{meta.get('horizon', '?')}-{digest}"
 
 
 def _edges(edges: dict[str, Array], types: list[str]) -> list[Any]:

@@ -292,6 +292,81 @@ def map_quartiers(session: neo4j.Session) -> list[dict[str, Any]]:
     return [_plain(r) for r in session.run(queries.MAP_QUARTIERS)]
 
 
+Box = tuple[float, float, float, float]  # west, south, east, north (degrees)
+
+
+def _box(box: Box) -> dict[str, float]:
+    return dict(zip(("west", "south", "east", "north"), box, strict=True))
+
+
+def map_count_assets(session: neo4j.Session, box: Box) -> int:
+    return int(session.run(queries.MAP_COUNT_ASSETS, _box(box)).single(strict=True)["total"])
+
+
+def map_assets(session: neo4j.Session, box: Box, limit: int) -> list[dict[str, Any]]:
+    """The street assets in the box with how many incidents damaged each, the most damaged first."""
+    return [_plain(r) for r in session.run(queries.MAP_ASSETS, _box(box), limit=limit)]
+
+
+def map_count_forecast_cells(session: neo4j.Session, box: Box, category: str | None) -> int:
+    params = _box(box) | {"category": category}
+    return int(session.run(queries.MAP_COUNT_FORECAST_CELLS, params).single(strict=True)["total"])
+
+
+def map_forecast_cells(
+    session: neo4j.Session, box: Box, category: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The latest forecasts' cells in the box, each with its most probable forecast, most probable first."""
+    params = _box(box) | {"category": category, "limit": limit}
+    return [_plain(r) for r in session.run(queries.MAP_FORECAST_CELLS, params)]
+
+
+# ---- forecasts page (recoupe/web/forecast_page.py)
+
+
+def web_forecast_runs(session: neo4j.Session) -> list[dict[str, Any]]:
+    """The forecasts held, per unit, horizon and model version: when issued, the period, how many."""
+    return [_plain(r) for r in session.run(queries.WEB_FORECAST_RUNS)]
+
+
+def web_count_forecasts(
+    session: neo4j.Session, category: str | None, horizon: str | None, cell: str | None
+) -> int:
+    found = session.run(queries.WEB_COUNT_FORECASTS, category=category, horizon=horizon, cell=cell)
+    return int(found.single(strict=True)["total"])
+
+
+def web_forecasts(
+    session: neo4j.Session,
+    category: str | None,
+    horizon: str | None,
+    cell: str | None,
+    offset: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Forecasts, most probable first (ties by cell then category), with their explanation."""
+    rows = session.run(queries.WEB_FORECASTS, category=category, horizon=horizon, cell=cell, offset=offset,
+                       limit=limit)  # fmt: skip
+    return [_plain(r) for r in rows]
+
+
+def web_forecast_cells(
+    session: neo4j.Session, category: str | None, horizon: str | None
+) -> list[dict[str, Any]]:
+    """Every forecast of the filters with its cell's geometry (WKT) and centre, in no order."""
+    rows = session.run(queries.WEB_FORECAST_CELLS, category=category, horizon=horizon, cell=None)
+    return [_plain(r) for r in rows]
+
+
+def web_cell_incidents(
+    session: neo4j.Session, cells: list[str], categories: list[str], low: datetime, high: datetime
+) -> list[dict[str, Any]]:
+    """The incidents of `categories` that began in [low, high) at a place in one of `cells`, latest first."""
+    rows = session.run(queries.WEB_CELL_INCIDENTS, cells=cells, categories=categories, low=to_graph(low),
+                       high=to_graph(high))  # fmt: skip
+    return [_plain(r) for r in rows]
+
+
 def analytics_set_centrality(runner: Runner, label: str, rows: list[dict[str, Any]]) -> None:
     """Write `centrality` on the entities of a label: rows of {"id", "centrality"}."""
     runner.run(queries.ANALYTICS_SET_CENTRALITY[label], rows=rows).consume()

@@ -14,6 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from recoupe.ontology.errors import GraphQueryError, GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import auth, runtime
+from recoupe.web.cache import cached, forget
 from recoupe.web.openapi import (
     CATEGORY,
     CONNECTIONS,
@@ -39,6 +41,8 @@ from recoupe.web.openapi import (
 
 if TYPE_CHECKING:  # neo4j and spaCy load with the first request that needs them, not with the app
     from recoupe.graph.connection import Graph
+    from recoupe.graph.investigate import CameraView, Connection
+    from recoupe.graph.links import CameraPoint
     from recoupe.nlp.extract import Extractor
 
 PREFIX = "/api"
@@ -201,11 +205,15 @@ def incidents(q: dict[str, Any]) -> ResponseReturnValue:
     _period(q)
     filters = {"low": q["from"], "high": q["to"], "category": q["category"], "quartier": q["quartier"],
                "source": q["source"]}  # fmt: skip
-    with graph().session() as session:
-        total = store.api_count_incidents(session, **filters)
-        items = (
-            store.api_incidents(session, q["offset"], q["limit"], **filters) if total > q["offset"] else []
-        )
+
+    def read() -> tuple[int, list[dict[str, Any]]]:
+        with graph().session() as session:
+            total = store.api_count_incidents(session, **filters)
+            if total <= q["offset"]:
+                return total, []
+            return total, store.api_incidents(session, q["offset"], q["limit"], **filters)
+
+    total, items = cached(("incidents", *filters.values(), q["offset"], q["limit"]), read)
     return page(items, q, total)
 
 
@@ -213,24 +221,58 @@ def incidents(q: dict[str, Any]) -> ResponseReturnValue:
           "texte nomme, avec ses positions ; caméras ; mobilier endommagé ; répétitions proches).",
           ("read.incidents",), response="Incident", errors=(401, 403, 404))  # fmt: skip
 def incident(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
-    from recoupe.graph import store
-    from recoupe.graph.investigate import cameras_for
-
-    with graph().session() as session:
-        facts = store.api_incident(session, incident_id)
-        if facts is None:
-            raise NotFound(f"Aucun incident « {incident_id} ».", "voir GET /api/incidents")
-        mentions = store.api_incident_mentions(session, incident_id)
-        damaged = store.api_incident_assets(session, incident_id)
-        near_repeats = store.api_incident_near_repeats(session, incident_id)
+    record = incident_record(incident_id)
+    if record is None:
+        raise NotFound(f"Aucun incident « {incident_id} ».", "voir GET /api/incidents")
+    facts, mentions = record.facts, record.mentions
     identity = auth.current_identity()
     if identity is None or not auth.allowed(identity.user.role, SEE_ENTITIES):
         mentions = [m for m in mentions if m["label"] not in ENTITY_LABELS]
     body = {k: v for k, v in facts.items() if k not in PLACE_FIELDS}
     body["place"] = {name: facts[k] for k, name in PLACE_FIELDS.items()}
-    body["mentions"], body["damaged"], body["near_repeats"] = mentions, damaged, near_repeats
-    body["cameras"] = [view.as_dict() for view in cameras_for(graph(), incident_id)]
+    body["mentions"], body["damaged"], body["near_repeats"] = mentions, record.damaged, record.near_repeats
+    body["cameras"] = [view.as_dict() for view in record.cameras]
     return answer(body)
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """What the graph holds about one incident, for its page and its API answer (shared through the cache:
+    copy before changing)."""
+
+    facts: dict[str, Any]
+    mentions: list[dict[str, Any]]
+    damaged: list[dict[str, Any]]
+    near_repeats: list[dict[str, Any]]
+    cameras: list[CameraView]
+
+
+def incident_record(incident_id: str) -> IncidentRecord | None:
+    """The incident's facts, mentions, damaged assets, near repeats and cameras; None when there is none."""
+    from recoupe.graph import store
+    from recoupe.graph.investigate import cameras_for
+
+    def read() -> IncidentRecord | None:
+        with graph().session() as session:
+            facts = store.api_incident(session, incident_id)
+            if facts is None:
+                return None
+            mentions = store.api_incident_mentions(session, incident_id)
+            damaged = store.api_incident_assets(session, incident_id)
+            near_repeats = store.api_incident_near_repeats(session, incident_id)
+        return IncidentRecord(facts, mentions, damaged, near_repeats, cameras_for(graph(), incident_id))
+
+    return cached(("incident", incident_id), read)
+
+
+def linked(incident_id: str, radius_m: float = 300.0, hours: float = 72.0) -> list[Connection]:
+    """The incident's connections (investigate.connections), through the cache."""
+    from recoupe.graph.investigate import connections
+
+    return cached(
+        ("connections", incident_id, radius_m, hours),
+        lambda: connections(graph(), incident_id, radius_m, hours),
+    )
 
 
 @endpoint("GET", "/incidents/<path:incident_id>/connections", "Incidents liés (personne, plaque, véhicule, "
@@ -238,9 +280,7 @@ def incident(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
           (SEE_ENTITIES, "explorer"), (*CONNECTIONS, *PAGE), response="Connection[]",
           errors=(400, 401, 403, 404))  # fmt: skip
 def incident_connections(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
-    from recoupe.graph.investigate import connections
-
-    found = connections(graph(), incident_id, q["radius"], q["hours"])
+    found = linked(incident_id, q["radius"], q["hours"])
     return page([c.as_dict() for c in window(found, q)], q, len(found), incident=incident_id)
 
 
@@ -289,21 +329,40 @@ def forecasts(q: dict[str, Any]) -> ResponseReturnValue:
           "ou inactive (pas encore ou plus en service).", ("read.incidents",), PAGE,
           response="Camera[]")  # fmt: skip
 def cameras(q: dict[str, Any]) -> ResponseReturnValue:
-    from recoupe.graph import store
-    from recoupe.graph.links import camera_points, working
+    def read() -> list[dict[str, Any]]:  # the whole fleet's state now, JSON-ready, kept as long as any read
+        from recoupe.graph.links import working
 
-    now = datetime.now(UTC).timestamp()
-    points = sorted(camera_points(graph()), key=lambda c: c.id)
-    with graph().session() as session:
-        labels = store.api_camera_labels(session)
-    status = {True: "ok", False: "out", None: "inactive"}
-    items = [
-        {"id": c.id, "label": labels.get(c.id), "lat": c.lat, "lon": c.lon, "bearing_deg": c.bearing_deg,
-         "fov_deg": c.fov_deg, "range_m": c.range_m, "installed_at": _moment(c.installed),
-         "removed_at": _moment(c.removed), "status": status[working(c, now, now)]}
-        for c in window(points, q)
-    ]  # fmt: skip
-    return page(items, q, len(points))
+        now = datetime.now(UTC).timestamp()
+        points, labels = fleet()
+        status = {True: "ok", False: "out", None: "inactive"}
+        return [
+            {"id": c.id, "label": labels.get(c.id), "lat": c.lat, "lon": c.lon, "bearing_deg": c.bearing_deg,
+             "fov_deg": c.fov_deg, "range_m": c.range_m, "installed_at": _iso(c.installed),
+             "removed_at": _iso(c.removed), "status": status[working(c, now, now)]}
+            for c in points
+        ]  # fmt: skip
+
+    items = cached(("camera-states",), read)
+    return page(window(items, q), q, len(items))
+
+
+def _iso(epoch: float | None) -> str | None:
+    moment = _moment(epoch)
+    return None if moment is None else moment.isoformat()
+
+
+def fleet() -> tuple[list[CameraPoint], dict[str, str | None]]:
+    """Every camera (wedge, service dates, outages) in id order, and their labels, through the cache."""
+
+    def read() -> tuple[list[CameraPoint], dict[str, str | None]]:
+        from recoupe.graph import store
+        from recoupe.graph.links import camera_points
+
+        points = sorted(camera_points(graph()), key=lambda c: c.id)
+        with graph().session() as session:
+            return points, store.api_camera_labels(session)
+
+    return cached(("cameras",), read)
 
 
 def _moment(epoch: float | None) -> datetime | None:
@@ -332,18 +391,20 @@ def _body(allowed: Iterable[str]) -> dict[str, Any]:
 def console(q: dict[str, Any]) -> ResponseReturnValue:
     from recoupe.graph.console import run_query
 
-    body = _body(("statement", "limit"))
-    statement, limit = body.get("statement"), body.get("limit", 100)
+    body = _body(("statement", "limit", "parameters"))
+    statement, limit, parameters = body.get("statement"), body.get("limit", 100), body.get("parameters") or {}
     problems = {}
     if not isinstance(statement, str) or not statement.strip():
         problems["statement"] = "expected a non-empty string"
+    if not isinstance(parameters, dict) or not all(str(name).isidentifier() for name in parameters):
+        problems["parameters"] = "expected an object of $name: value"
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         problems["limit"] = f"expected an integer from 1 to {MAX_LIMIT}"
     if problems:
         raise InvalidInput("Requête de console invalide.", "voir /api/openapi.json", problems)
     target = runtime.graph_target(current_app.config, read_only=True)
     try:
-        result = run_query(target, str(statement), limit=limit, timeout_s=CONSOLE_TIMEOUT_S)
+        result = run_query(target, str(statement), limit, CONSOLE_TIMEOUT_S, parameters)
     except GraphQueryError as exc:  # the analyst's own statement: a 400, but not in the server's words
         log.info("console statement refused by the graph server: %s", exc.one_line())
         raise InvalidInput("Le serveur du graphe a refusé la requête.", exc.hint,
@@ -375,6 +436,7 @@ def report(q: dict[str, Any]) -> ResponseReturnValue:
             reason = exc.fields.get("report", exc.message)
             field = next((name for start, name in REPORT_REASONS if reason.startswith(start)), "report")
             raise InvalidInput(f"Signalement refusé : {reason}.", exc.hint, {field: reason}) from None
+    forget()  # the graph changed: what the cache holds may be stale
     url = url_for("api.incident", incident_id=incident_id)
     response = jsonify({"id": incident_id, "url": url, "summary": summary.as_dict()})
     response.headers["Location"] = url

@@ -14,7 +14,18 @@ from werkzeug.wrappers import Response
 
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
-from recoupe.web import api, auth, console_page, explorer, forecast_page, map_page, pages, vendor
+from recoupe.web import (
+    api,
+    auth,
+    cache,
+    compress,
+    console_page,
+    explorer,
+    forecast_page,
+    map_page,
+    pages,
+    vendor,
+)
 from recoupe.web.config import load_config
 
 STATUS: dict[type[RecoupeError], int] = {
@@ -40,7 +51,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("recoupe.web")
     app.config.update(load_config(os.environ, test_config))
     auth.init_app(app)
+    cache.init_app(app)
+    compress.init_app(app)
     app.context_processor(pages.helpers)  # the navigation bar's words, on every page
+    tiles = map_page.tile_origin(app.config["RECOUPE_TILE_URL"])  # a configured tile server: its images only
+    headers = HEADERS | {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; img-src 'self' "
+                         f"{tiles}"} if tiles else HEADERS  # fmt: skip
     for blueprint in (api.api, pages.pages, map_page.map_page, explorer.explorer, console_page.console_page,
                       forecast_page.forecast_page, vendor.vendor):  # fmt: skip
         app.register_blueprint(blueprint)
@@ -77,7 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def secure_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
 

@@ -178,6 +178,7 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int,
         summary = Ingestor(graph, extractor, key, batch_size).ingest_file(file, source, progress)
     if interactive:
         click.echo("\r" + progress_bar(summary.read, summary.read, summary.rate), err=True)
+    _journal("logs", summary)
     rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
     emit(
         as_json,
@@ -215,6 +216,13 @@ no_link_option = click.option(
 )
 
 
+def _journal(kind: str, summary: Any) -> None:
+    """One line in the ingestion journal (RECOUPE_HOME/ingestions.jsonl), which the dashboard shows."""
+    from recoupe.ingest import journal
+
+    journal.record(Path(current_app.config["RECOUPE_HOME"]), kind, summary)
+
+
 def _layer_text(summary: Any) -> str:
     rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
     lines = [
@@ -246,6 +254,7 @@ def ingest_cameras(file: Path, bounds: str | None, no_link: bool, as_json: bool)
 
     with runtime.open_graph(current_app.config) as graph:
         summary = load_cameras(graph, file, _bounds(bounds), link=not no_link)
+    _journal("cameras", summary)
     emit(as_json, summary.as_dict(), _layer_text(summary))
 
 
@@ -260,6 +269,7 @@ def ingest_outages(file: Path, no_link: bool, as_json: bool) -> None:
 
     with runtime.open_graph(current_app.config) as graph:
         summary = load_outages(graph, file, link=not no_link)
+    _journal("outages", summary)
     emit(as_json, summary.as_dict(), _layer_text(summary))
 
 
@@ -275,6 +285,7 @@ def ingest_assets(file: Path, bounds: str | None, no_link: bool, as_json: bool) 
 
     with runtime.open_graph(current_app.config) as graph:
         summary = load_assets(graph, file, _bounds(bounds), link=not no_link)
+    _journal("assets", summary)
     emit(as_json, summary.as_dict(), _layer_text(summary))
 
 
@@ -293,6 +304,7 @@ def ingest_quartiers(
 
     with runtime.open_graph(current_app.config) as graph:
         summary = load_quartiers(graph, file, name_property, district_property, link=not no_link)
+    _journal("quartiers", summary)
     emit(as_json, summary.as_dict(), _layer_text(summary))
 
 
@@ -355,6 +367,7 @@ def ingest_events(
     with runtime.open_graph(current_app.config) as graph:
         ingestor = Ingestor(graph, Extractor(), key, link=not no_link)
         summary = ingestor.ingest_events(file, items, name)
+    _journal("events", summary)
     rejects = f" — see {summary.rejects_file}" if summary.rejects_file else ""
     lines = [
         f"{file}: {summary.read:,} rows read, {summary.created:,} created, {summary.updated:,} updated, "

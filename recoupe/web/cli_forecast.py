@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,11 @@ def table(results: dict[str, Any]) -> str:
 @unit_option
 @categories_option
 @tz_option
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="PNG of hit rate vs area.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also copy the PNG of hit rate vs area here (RECOUPE_HOME/forecasts keeps the latest).",
+)
 @click.option("--epochs", type=click.IntRange(1, 500), default=40, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @json_option
@@ -94,6 +99,7 @@ def backtest_command(
     """Rolling-origin backtest of the GNN against the baselines on whatever the graph holds."""
     from recoupe.gnn.backtest import BacktestSettings, backtest
     from recoupe.gnn.model import TrainSettings
+    from recoupe.gnn.reports import reports_dir, save_latest, staging_chart
     from recoupe.web import runtime
 
     days = _horizon(horizon)
@@ -107,12 +113,23 @@ def backtest_command(
         tz,
         TrainSettings(epochs=epochs, seed=seed, lookback=7 if days == 1 else 4),
     )
-    with runtime.open_graph(current_app.config, read_only=True) as graph:
-        results = backtest(graph, settings, chart)
+    # the latest report and chart stay in the data directory for the viewer's Prévisions page
+    reports = reports_dir(Path(current_app.config["RECOUPE_HOME"]))
+    drawn = staging_chart(reports)
+    try:
+        with runtime.open_graph(current_app.config, read_only=True) as graph:
+            results = backtest(graph, settings, drawn)
+        if chart is not None:
+            shutil.copyfile(drawn, chart)
+        results["chart"] = str(chart) if chart else None
+        results["report"] = str(save_latest(reports, results, drawn))
+    finally:
+        drawn.unlink(missing_ok=True)
     text = (
         f"{results['cells']} cells ({unit}), horizon {horizon}, test {results['test']['from']} → "
         f"{results['test']['to']} ({results['test']['origins']} origins), {results['seconds']} s\n"
         + table(results)
+        + f"\nkept for the viewer's Prévisions page: {results['report']}"
     )
     emit(as_json, results, text)
 
@@ -130,8 +147,8 @@ def train_command(
 ) -> None:
     """Train the GNN on all the history and save it (with its metadata) under RECOUPE_HOME/models."""
     from recoupe.gnn.backtest import train_for_forecast
-    from recoupe.gnn.forecast import model_path, model_version
-    from recoupe.gnn.model import TrainSettings
+    from recoupe.gnn.forecast import model_version
+    from recoupe.gnn.model import TrainSettings, model_path
     from recoupe.web import runtime
 
     days = _horizon(horizon)
@@ -158,8 +175,8 @@ def train_command(
 def forecast_command(at: Any, horizon: str, unit: str, top: int, as_json: bool) -> None:
     """Forecast every cell with the trained model and write the Forecast nodes (with explanations)."""
     from recoupe.gnn.backtest import prepare
-    from recoupe.gnn.forecast import forecast, link_places, model_path, write_forecasts
-    from recoupe.gnn.model import TrainedModel
+    from recoupe.gnn.forecast import forecast, link_places, write_forecasts
+    from recoupe.gnn.model import TrainedModel, model_path
     from recoupe.ontology.errors import InvalidInput
     from recoupe.web import runtime
 

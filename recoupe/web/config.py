@@ -87,6 +87,16 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         "1: session cookies are `Secure` (sent over HTTPS only); 0 only for plain-HTTP development.",
     ),
+    Setting(
+        "RECOUPE_CACHE_SECONDS",
+        10.0,
+        "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data); 0: never.",
+    ),
+    Setting(
+        "RECOUPE_TILE_URL",
+        "",
+        "Map tiles URL (`https://tiles.example.org/{z}/{x}/{y}.png`); empty: no tiles, no tile request.",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 BY_FILE_KEY = {s.file_key: s for s in SETTINGS}

@@ -192,7 +192,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "id label lat:number lon:number bearing_deg:number fov_deg:number range_m:number "
         "installed_at:date-time removed_at:date-time status:ok|out|inactive"
     ),
-    "ConsoleQuery": fields("statement limit:integer", required="statement", closed=True),
+    "ConsoleQuery": fields("statement limit:integer parameters:object", required="statement", closed=True),
     "ConsoleResult": fields(
         "columns:string[] rows:any[] truncated:boolean timed_out:boolean row_count:integer seconds:number "
         "notices:string[]"

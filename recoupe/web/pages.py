@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,17 @@ from flask.typing import ResponseReturnValue
 
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import auth
-from recoupe.web.api import ENTITY_KINDS, ENTITY_LABELS, SEE_ENTITIES, _moment, close_graphs, graph
+from recoupe.web.api import (
+    ENTITY_KINDS,
+    ENTITY_LABELS,
+    SEE_ENTITIES,
+    _moment,
+    close_graphs,
+    fleet,
+    graph,
+    incident_record,
+    linked,
+)
 
 if TYPE_CHECKING:  # neo4j loads with the first page that reads the graph
     from recoupe.graph.links import CameraPoint
@@ -30,13 +41,15 @@ pages = Blueprint("pages", __name__)
 log = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-WEEKS, HOTSPOT_DAYS, LATEST, TOP, TOP_CONNECTIONS, TIMELINE_LIMIT = 12, 30, 20, 10, 50, 1000
+WEEKS, HOTSPOT_DAYS, LATEST, TOP, TOP_CONNECTIONS, TIMELINE_LIMIT, LOADS = 12, 30, 20, 10, 50, 1000, 8
 HISTORICAL_AFTER = timedelta(days=7)  # a latest incident older than this: the data is an archive, not a feed
 DAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")  # fmt: skip
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
                 "déc.")  # fmt: skip
+LOAD_KINDS = {"logs": "mains courantes", "events": "événements", "cameras": "caméras", "outages": "pannes",
+              "assets": "mobilier urbain", "quartiers": "quartiers"}  # fmt: skip
 ROLE_NAMES = {"viewer": "lecteur", "analyst": "analyste", "investigator": "enquêteur",
               "admin": "administrateur", "auditor": "auditeur"}  # fmt: skip
 KIND_NAMES = {"person": "Personne", "plate": "Plaque", "camera": "Caméra", "asset": "Mobilier urbain",
@@ -151,7 +164,7 @@ def helpers() -> dict[str, Any]:
     """The words and helpers every template may use (an app-wide context processor)."""
     return {"navigation": navigation, "identity": auth.current_identity(), "can": can, "term": term,
             "number": number, "day": day, "when": when, "interval": interval, "change": change,
-            "reason": reason, "roles": ROLE_NAMES, "relations": RELATIONS, "sources_of": SOURCES_OF,
+            "reason": reason, "roles": ROLE_NAMES, "load_kinds": LOAD_KINDS, "relations": RELATIONS, "sources_of": SOURCES_OF,
             "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
 
 
@@ -314,7 +327,7 @@ def cameras_out(
 @auth.require("read.incidents")
 def dashboard() -> ResponseReturnValue:
     from recoupe.graph import investigate, store
-    from recoupe.graph.links import camera_points
+    from recoupe.ingest import journal
     from recoupe.ontology.loader import ontology
 
     clock = datetime.now(UTC)
@@ -325,30 +338,26 @@ def dashboard() -> ResponseReturnValue:
                  for m in week_starts(end)]  # fmt: skip
         sources = store.sources(session)
         per_source = store.web_incidents_by_source(session)
-        labels = store.api_camera_labels(session)
         forecasts = store.top_forecasts(session, None, TOP) if can("forecasts") else None
     hotspots = investigate.hotspots(graph(), end - timedelta(days=HOTSPOT_DAYS), end, top=TOP)
     chart = weekly_chart(weeks, ontology().vocabulary("IncidentCategory").notations)
-    out = cameras_out(camera_points(graph()), labels, now)
+    points, labels = fleet()
+    out = cameras_out(points, labels, now)
     sources.sort(key=lambda s: (s.ingested_at is None, -(s.ingested_at or clock).timestamp(), s.name))
     return render_template("dashboard.html", now=now, end=end, historical=historical, chart=chart,
                            hotspots=hotspots, hotspot_days=HOTSPOT_DAYS, latest=latest, sources=sources,
+                           loads=journal.latest(Path(current_app.config["RECOUPE_HOME"]), LOADS),
                            per_source=per_source, forecasts=forecasts, out=out)  # fmt: skip
 
 
 @pages.get("/incidents/<path:incident_id>")
 @auth.require("read.incidents")
 def incident(incident_id: str) -> ResponseReturnValue:
-    from recoupe.graph import store
-    from recoupe.graph.investigate import cameras_for, connections
-
-    with graph().session() as session:
-        facts = store.api_incident(session, incident_id)
-        if facts is None:
-            raise NotFound(f"Aucun incident « {incident_id} ».", "revenez au tableau de bord")
-        mentions = store.api_incident_mentions(session, incident_id)
-        damaged = store.api_incident_assets(session, incident_id)
-        near_repeats = store.api_incident_near_repeats(session, incident_id)
+    record = incident_record(incident_id)
+    if record is None:
+        raise NotFound(f"Aucun incident « {incident_id} ».", "revenez au tableau de bord")
+    facts, damaged = record.facts, record.damaged
+    mentions = [dict(m) for m in record.mentions]  # the cache's rows stay as the graph gave them
     entities = can(SEE_ENTITIES)
     text = facts["text"] or ""
     spans = [mention_mark(m, entities) for m in mentions]
@@ -357,12 +366,11 @@ def incident(incident_id: str) -> ResponseReturnValue:
     for m in shown:
         m["written"] = text[m["start"] : m["end"]] if m["start"] is not None else None
         m["kind"] = MARKS.get(m["label"], ("", m["label"]))[1]
-    linked = connections(graph(), incident_id) if entities and can("explorer") else None
+    found = linked(incident_id) if entities and can("explorer") else None
     return render_template("incident.html", facts=facts, pieces=highlight(text, spans), mentions=shown,
-                           damaged=damaged, near_repeats=near_repeats,
-                           cameras=cameras_for(graph(), incident_id),
-                           connections=None if linked is None else linked[:TOP_CONNECTIONS],
-                           connections_total=len(linked or ()))  # fmt: skip
+                           damaged=damaged, near_repeats=record.near_repeats, cameras=record.cameras,
+                           connections=None if found is None else found[:TOP_CONNECTIONS],
+                           connections_total=len(found or ()))  # fmt: skip
 
 
 @pages.get("/docs/api")

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from recoupe.ingest import journal
 from tests.conftest import CliResult, jvm_pids_for
 
 Run = Callable[..., CliResult]
@@ -53,6 +54,15 @@ def test_layers_links_and_queries(run_cli: Run, cli_env: dict[str, str], tmp_pat
         assert assets["created"] > 1000 and assets["rejected"] == 0
         logs = _json(run_cli("ingest", "logs", str(city / "logs.csv"), "--json", env=cli_env, timeout=300))
         assert logs["created"] == 150
+        # every load is in the ingestion journal the dashboard shows, latest first, rejects included
+        loads = journal.latest(home, 10)
+        assert [(e["kind"], e["file"]) for e in loads] == [
+            ("logs", "logs.csv"), ("assets", "assets.csv"), ("outages", "camera_outages.csv"),
+            ("cameras", "cameras.csv"), ("cameras", "cameras.csv"), ("quartiers", "quartiers.geojson")]  # fmt: skip
+        first_cameras = loads[4]
+        assert (first_cameras["created"], first_cameras["rejected"]) == (300, 2)
+        assert first_cameras["rejects_file"] == "cameras.csv.rejects.csv"
+        assert sum(first_cameras["reasons"].values()) == 2
         rules = {r["rule"]: r for r in logs["links"]}  # type: ignore[union-attr]
         assert set(rules) == {"seen_by", "damaged", "near_repeat", "in"}
         assert rules["near_repeat"]["created"] > 0 and rules["in"]["created"] > 0

@@ -74,7 +74,9 @@ def page(response: TestResponse, status: int = 200) -> str:
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self';")  # nothing inline
     text = response.get_data(as_text=True)
     assert text.startswith('<!doctype html>\n<html lang="fr">') and re.search(r"<title>[^<]+</title>", text)
-    assert "<script" not in text and "style=" not in text and "<style" not in text
+    scripts = re.findall(r'<script src="/(?:static|vendor)/[\w./-]+"></script>', text)
+    assert text.count("<script") == len(scripts)  # local files only (the small map), nothing inline
+    assert "style=" not in text and "<style" not in text
     return text
 
 
@@ -144,6 +146,28 @@ def test_the_dashboard(site: City) -> None:
     assert sorted((name, count) for name, _, count in sources) == [("T", "4"), ("W", "3")]
     assert all(when != "non enregistré" for _, when, _ in sources)  # each ingestion dates its source
     assert "/entites/" not in text  # a viewer gets no links to entity pages
+
+
+def test_the_dashboard_lists_the_last_loads_with_their_rejects(site: City) -> None:
+    from recoupe.ingest import journal
+    from recoupe.ingest.pipeline import IngestSummary
+
+    home = Path(site.app.config["RECOUPE_HOME"])
+    at = datetime(2025, 6, 2, 7, 0, tzinfo=UTC)
+    journal.record(home, "cameras", IngestSummary("/d/cameras.csv", read=3, created=3), at=at)
+    bad = IngestSummary("/d/mc-juin.csv", read=12, created=9, unchanged=1, rejected=2,
+                        reasons={"unreadable date": 2}, rejects_file="/d/mc-juin.csv.rejects.csv")  # fmt: skip
+    journal.record(home, "logs", bad, at=at + timedelta(hours=1))
+    text = page(browser(site, "viewer").get("/"))
+    section = text[text.index('<h2 id="chargements">') :]
+    rows = re.findall(r"<tr( class=\"has-rejects\")?><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>\s*"
+                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>\s*'
+                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td>\s*<td>([^\n]*)</td></tr>', section)  # fmt: skip
+    assert rows[:2] == [
+        (' class="has-rejects"', "mains courantes", "mc-juin.csv", "12", "9", "0", "1", "2",
+         "unreadable date (2) — lignes dans <code>mc-juin.csv.rejects.csv</code>"),
+        ("", "caméras", "cameras.csv", "3", "3", "0", "0", "0", ""),
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- an incident
@@ -216,6 +240,7 @@ def test_a_graph_failure_shows_no_statement(
     site: City, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(queries, "API_INCIDENT", "MATCH (i:Incident {id: $id} RETURN i.text AS secret_column")
+    site.app.extensions["recoupe.cache"].clear()  # a read of the graph, not one kept from an earlier test
     with caplog.at_level(logging.ERROR, logger="recoupe.web.pages"):
         text = page(browser(site, "admin").get("/incidents/T:A"), 500)
     assert '<p role="alert">Erreur interne.</p>' in text and "secret_column" not in text

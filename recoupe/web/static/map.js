@@ -1,33 +1,66 @@
-// The "Carte" page: quartiers, incidents and camera wedges drawn with Leaflet from Recoupe's own API, without
-// tiles (no tile server is reachable). Text from the data goes in with textContent only, never as markup; when
-// a layer is drawn, the map's container says how many features it holds (data-incidents, data-cameras,
-// data-quartiers) and data-state becomes "ready".
+// The "Carte" page: quartiers, streets, the latest forecasts' cells, camera wedges, street assets and clustered
+// incidents, drawn with Leaflet from Recoupe's own API; tiles only when the server is configured with a tile
+// URL. Text from the data goes in with textContent only, never as markup. When drawn, the map's container says
+// how many features each layer holds (data-incidents, data-cameras, data-quartiers, data-assets, data-cells,
+// data-streets) and data-state becomes "ready".
 (function () {
   "use strict";
 
-  var PAGE = 500; // the API's largest page
+  var PAGE = 500; // the incidents API's largest page
   var MAX_INCIDENTS = 5000; // beyond this the map would be unreadable: the status line says what is left out
+  var LIMITS = { assets: 5000, cells: 5000, streets: 2000 }; // the layers' endpoints' largest answers
+  var STREET_NAMES_FROM = 17; // street names stay written from this zoom on (below: on hover)
   var EARTH_RADIUS_M = 6371008.8;
   var MARSEILLE = [43.2965, 5.3698];
   var STATES = { ok: "en service", out: "en panne", inactive: "pas encore ou plus en service" };
+  var PARIS_DAY = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
 
   var container = document.getElementById("carte");
   var status = document.getElementById("carte-etat");
   var form = document.getElementById("filtres");
-  if (!container || typeof L === "undefined") {
+  var windowStart = document.getElementById("fenetre-debut");
+  var windowEnd = document.getElementById("fenetre-fin");
+  var windowText = document.getElementById("fenetre-texte");
+  if (!container || typeof L === "undefined" || typeof L.markerClusterGroup !== "function" || !window.RecoupeMap) {
     return;
   }
+  var getJSON = window.RecoupeMap.getJSON;
+  var card = window.RecoupeMap.card;
+  var when = window.RecoupeMap.when;
+  function data(name) {
+    return container.getAttribute("data-" + name);
+  }
 
-  var map = L.map(container, { attributionControl: false, preferCanvas: false }).setView(MARSEILLE, 12);
-  // One pane per layer, stacked by the style sheet (quartiers under cameras under incidents) whatever the order
-  // in which their data arrives.
-  map.createPane("quartiers");
-  map.createPane("cameras");
+  var map = L.map(container, { attributionControl: false, minZoom: 9, maxZoom: 19 }).setView(MARSEILLE, 12);
+  if (data("tile-url")) { // only where the server names a tile server (RECOUPE_TILE_URL)
+    L.tileLayer(data("tile-url"), { maxZoom: 19 }).addTo(map);
+  }
+  // One pane per layer, stacked by the style sheets (quartiers, streets, forecasts, cameras; markers above)
+  // whatever the order in which their data arrives.
+  ["quartiers", "streets", "heat", "cameras", "assets"].forEach(function (name) { map.createPane(name); });
+  function clusterIcon(kind) {
+    return function (cluster) {
+      var count = cluster.getChildCount();
+      var size = count < 10 ? 28 : count < 100 ? 34 : 40;
+      var label = document.createElement("span");
+      label.textContent = String(count);
+      return L.divIcon({ html: label, className: "map-cluster " + kind + "-cluster", iconSize: L.point(size, size) });
+    };
+  }
   var quartierLayer = L.layerGroup().addTo(map);
+  var streetLayer = L.layerGroup().addTo(map);
+  var heatLayer = L.layerGroup().addTo(map);
   var cameraLayer = L.layerGroup().addTo(map);
-  var incidentLayer = L.layerGroup().addTo(map);
-  L.control.layers(null, { "Quartiers": quartierLayer, "Caméras": cameraLayer, "Incidents": incidentLayer },
-    { collapsed: false }).addTo(map);
+  var assetLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon("asset"), showCoverageOnHover: false,
+    disableClusteringAtZoom: 17, maxClusterRadius: 50, clusterPane: "assets" }).addTo(map);
+  var incidentLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon("incident"), showCoverageOnHover: false,
+    maxClusterRadius: 45 }).addTo(map);
+  var overlays = { "Quartiers": quartierLayer, "Rues": streetLayer, "Caméras": cameraLayer,
+    "Mobilier urbain": assetLayer, "Incidents": incidentLayer };
+  if (data("forecasts-url")) {
+    overlays["Prévisions"] = heatLayer;
+  }
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   var categoryNames = {};
   Array.prototype.forEach.call(document.querySelectorAll("#categorie option"), function (option) {
     if (option.value) {
@@ -39,22 +72,6 @@
     if (status) {
       status.textContent = text;
     }
-  }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (response.status === 401) {
-          throw new Error("Session expirée : reconnectez-vous.");
-        }
-        if (!response.ok) {
-          return response.json().then(
-            function (body) { throw new Error((body.error && body.error.message) || "Erreur " + response.status); },
-            function () { throw new Error("Erreur " + response.status); }
-          );
-        }
-        return response.json();
-      });
   }
 
   // Every page of a paged API answer, up to `cap` items: {items, total}.
@@ -73,41 +90,30 @@
     return next(0);
   }
 
-  // A popup's content as DOM nodes: a title (a link when `href` is given) and lines of plain text.
-  function card(title, href, lines) {
-    var box = document.createElement("div");
-    box.className = "map-card";
-    var heading = document.createElement(href ? "a" : "strong");
-    heading.textContent = title;
-    if (href) {
-      heading.href = href;
-    }
-    box.appendChild(heading);
-    lines.forEach(function (line) {
-      if (line) {
-        var p = document.createElement("p");
-        p.textContent = line;
-        box.appendChild(p);
-      }
-    });
-    return box;
+  function parisDay(iso) { // "2025-03-04": the day in Paris that a moment falls on
+    var parts = {};
+    PARIS_DAY.formatToParts(new Date(iso)).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day;
   }
 
-  function when(iso) {
-    if (!iso) {
-      return "";
-    }
-    return new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "medium", timeStyle: "short" });
+  function addDays(day, n) { // a "YYYY-MM-DD" day plus n days
+    var at = new Date(day + "T00:00:00Z");
+    at.setUTCDate(at.getUTCDate() + n);
+    return at.toISOString().slice(0, 10);
   }
+
+  function longDay(day) {
+    return new Date(day + "T00:00:00Z").toLocaleDateString("fr-FR", { timeZone: "UTC", dateStyle: "long" });
+  }
+
+  // ------------------------------------------------------------ quartiers, cameras
 
   // The point `metres` away from (lat, lon) towards `bearing` (degrees, 0 = north, clockwise): a local flat
   // approximation, exact to well under a metre at a camera's range.
   function destination(lat, lon, bearing, metres) {
     var rad = bearing * Math.PI / 180;
-    var north = metres * Math.cos(rad);
-    var east = metres * Math.sin(rad);
-    var dLat = north / EARTH_RADIUS_M * 180 / Math.PI;
-    var dLon = east / (EARTH_RADIUS_M * Math.cos(lat * Math.PI / 180)) * 180 / Math.PI;
+    var dLat = metres * Math.cos(rad) / EARTH_RADIUS_M * 180 / Math.PI;
+    var dLon = metres * Math.sin(rad) / (EARTH_RADIUS_M * Math.cos(lat * Math.PI / 180)) * 180 / Math.PI;
     return [lat + dLat, lon + dLon];
   }
 
@@ -123,6 +129,10 @@
     return points;
   }
 
+  function entityLink(kind, key) { // the entity's page, for the roles that may open it
+    return data("entity-page") ? data("entity-page") + kind + "/" + encodeURIComponent(key) : null;
+  }
+
   function drawQuartiers(collection) {
     quartierLayer.clearLayers();
     var layer = L.geoJSON(collection, {
@@ -130,7 +140,8 @@
       className: "map-quartier",
       onEachFeature: function (feature, shape) {
         var p = feature.properties || {};
-        shape.bindPopup(card(p.name || p.id, null, [p.arrondissement ? "Arrondissement : " + p.arrondissement : ""]));
+        shape.bindPopup(card(p.name || p.id, entityLink("quartier", p.id),
+          [p.arrondissement ? "Arrondissement : " + p.arrondissement : ""]));
       }
     });
     layer.addTo(quartierLayer);
@@ -147,7 +158,7 @@
       }
       var state = STATES[camera.status] ? camera.status : "inactive";
       var shape = L.polygon(wedge(camera), { className: "map-wedge wedge-" + state, pane: "cameras" });
-      shape.bindPopup(card("Caméra " + camera.id, null, [
+      shape.bindPopup(card("Caméra " + camera.id, entityLink("camera", camera.id), [
         camera.label || "",
         "État : " + STATES[state],
         "Orientation " + Math.round(camera.bearing_deg) + "°, angle " + Math.round(camera.fov_deg) +
@@ -160,28 +171,73 @@
     return drawn;
   }
 
-  function drawIncidents(found) {
-    incidentLayer.clearLayers();
-    var drawn = 0;
-    var page = container.getAttribute("data-incident-page");
-    found.items.forEach(function (incident) {
-      if (typeof incident.lat !== "number" || typeof incident.lon !== "number") {
-        return;
-      }
-      var category = /^[a-z_]+$/.test(incident.category || "") ? incident.category : "other";
-      var marker = L.circleMarker([incident.lat, incident.lon], {
-        radius: 6, className: "map-incident c-" + category
-      });
-      marker.bindPopup(card("Incident " + incident.id, page + encodeURIComponent(incident.id), [
-        categoryNames[incident.category] || incident.category || "",
-        when(incident.occurred_from),
-        incident.quartier ? "Quartier : " + incident.quartier : ""
-      ]));
-      marker.addTo(incidentLayer);
-      drawn += 1;
+  // ------------------------------------------------------------ incidents, clustered, and the time window
+
+  var incidents = { markers: [], total: 0, fetched: 0, unplaced: 0, first: "", days: 0 };
+
+  function incidentMarker(incident) {
+    var category = /^[a-z_]+$/.test(incident.category || "") ? incident.category : "other";
+    var marker = L.marker([incident.lat, incident.lon], {
+      icon: L.divIcon({ className: "map-incident c-" + category, iconSize: L.point(14, 14) }),
+      title: "Incident " + incident.id
     });
-    container.setAttribute("data-incidents", String(drawn));
-    return drawn;
+    marker.bindPopup(card("Incident " + incident.id, data("incident-page") + encodeURIComponent(incident.id), [
+      categoryNames[incident.category] || incident.category || "",
+      when(incident.occurred_from),
+      incident.quartier ? "Quartier : " + incident.quartier : ""
+    ]));
+    marker.day = incident.occurred_from ? parisDay(incident.occurred_from) : "";
+    return marker;
+  }
+
+  function chosenWindow() { // [first day, last day] of the sliders, in order
+    var low = Number(windowStart ? windowStart.value : 0);
+    var high = Number(windowEnd ? windowEnd.value : incidents.days);
+    return [addDays(incidents.first, Math.min(low, high)), addDays(incidents.first, Math.max(low, high))];
+  }
+
+  // Draws the incidents whose day lies in the sliders' window: no new request.
+  function applyWindow() {
+    var bounds = chosenWindow();
+    var whole = bounds[0] === incidents.first && bounds[1] === addDays(incidents.first, incidents.days);
+    var shown = incidents.markers.filter(function (m) { return m.day >= bounds[0] && m.day <= bounds[1]; });
+    incidentLayer.clearLayers();
+    incidentLayer.addLayers(shown);
+    container.setAttribute("data-incidents", String(shown.length));
+    if (windowText) {
+      windowText.textContent = whole ? "toute la période" : bounds[0] === bounds[1] ? "le " + longDay(bounds[0]) :
+        "du " + longDay(bounds[0]) + " au " + longDay(bounds[1]);
+    }
+    var text = shown.length + " incident" + (shown.length > 1 ? "s" : "") + " sur la carte";
+    if (!whole) {
+      text += " (" + (windowText ? windowText.textContent : "") + " ; " + incidents.markers.length + " sur la période)";
+    }
+    if (incidents.total > incidents.fetched) {
+      text += " (les " + incidents.fetched + " plus récents sur " + incidents.total + ")";
+    }
+    if (incidents.unplaced > 0) {
+      text += " ; " + incidents.unplaced + " sans position";
+    }
+    say(text + ".");
+    return shown.length;
+  }
+
+  function resetWindow() {
+    var first = document.getElementById("debut").value;
+    var last = document.getElementById("fin").value;
+    incidents.first = first;
+    incidents.days = first && last ? Math.max(0, Math.round((Date.parse(last) - Date.parse(first)) / 86400000)) : 0;
+    [windowStart, windowEnd].forEach(function (slider) {
+      if (slider) {
+        slider.max = String(incidents.days);
+      }
+    });
+    if (windowStart) {
+      windowStart.value = "0";
+    }
+    if (windowEnd) {
+      windowEnd.value = String(incidents.days);
+    }
   }
 
   // The API's period from the form's days: from the first day's midnight to the midnight after the last (Paris).
@@ -189,64 +245,194 @@
     var params = {};
     var first = document.getElementById("debut").value;
     var last = document.getElementById("fin").value;
-    var category = document.getElementById("categorie").value;
     if (first) {
       params.from = first + "T00:00:00";
     }
     if (last) {
-      var after = new Date(last + "T00:00:00Z");
-      after.setUTCDate(after.getUTCDate() + 1);
-      params.to = after.toISOString().slice(0, 10) + "T00:00:00";
+      params.to = addDays(last, 1) + "T00:00:00";
     }
-    if (category) {
-      params.category = category;
+    if (chosenCategory()) {
+      params.category = chosenCategory();
     }
     return params;
   }
 
+  function chosenCategory() {
+    return document.getElementById("categorie").value;
+  }
+
   function loadIncidents() {
-    container.setAttribute("data-state", "loading");
     container.removeAttribute("data-incidents");
     say("Chargement des incidents…");
-    return getAll(container.getAttribute("data-incidents-url"), period(), MAX_INCIDENTS).then(function (found) {
-      var drawn = drawIncidents(found);
-      var missing = found.items.length - drawn;
-      var text = drawn + " incident" + (drawn > 1 ? "s" : "") + " sur la carte";
-      if (found.total > found.items.length) {
-        text += " (les " + found.items.length + " plus récents sur " + found.total + ")";
-      }
-      if (missing > 0) {
-        text += " ; " + missing + " sans position";
-      }
-      say(text + ".");
-      return drawn;
+    return getAll(data("incidents-url"), period(), MAX_INCIDENTS).then(function (found) {
+      var placed = found.items.filter(function (i) { return typeof i.lat === "number" && typeof i.lon === "number"; });
+      incidents.markers = placed.map(incidentMarker);
+      incidents.total = found.total;
+      incidents.fetched = found.items.length;
+      incidents.unplaced = found.items.length - placed.length;
+      resetWindow();
+      return applyWindow();
     });
   }
+
+  [windowStart, windowEnd].forEach(function (slider) {
+    if (slider) {
+      slider.addEventListener("input", applyWindow);
+    }
+  });
+
+  // ------------------------------------------------------------ layers read for the map's view (bbox, limit)
+
+  // A layer fetched for the view (padded) when the map moves out of what it holds, or when that was cut by
+  // the limit; below `minZoom` it is emptied. `draw(body)` draws an answer and returns how many it drew.
+  function viewLayer(url, name, minZoom, limit, params, draw, clear) {
+    var held = null;
+    var asked = 0;
+    function refresh(force) {
+      if (map.getZoom() < minZoom) {
+        held = null;
+        clear();
+        container.setAttribute("data-" + name, "0");
+        return Promise.resolve(0);
+      }
+      var view = map.getBounds();
+      if (!force && held && held.complete && held.bounds.contains(view)) {
+        return Promise.resolve(held.drawn);
+      }
+      var wanted = view.pad(0.25);
+      var box = window.RecoupeMap.bbox(wanted);
+      var query = new URLSearchParams(params());
+      query.set("bbox", box);
+      query.set("limit", String(limit));
+      asked += 1;
+      var ticket = asked;
+      return getJSON(url + "?" + query.toString()).then(function (body) {
+        if (ticket !== asked) {
+          return held ? held.drawn : 0; // a later request supersedes this one
+        }
+        var count = (body.items || body.features).length;
+        held = { bounds: wanted, complete: body.total <= count, body: body, drawn: draw(body) };
+        container.setAttribute("data-" + name, String(held.drawn));
+        container.setAttribute("data-" + name + "-bbox", box);
+        return held.drawn;
+      });
+    }
+    return {
+      refresh: refresh,
+      redraw: function () { return held ? draw(held.body) : 0; }
+    };
+  }
+
+  function drawAssets(body) {
+    assetLayer.clearLayers();
+    var markers = body.items.map(function (asset) {
+      var damaged = asset.damage_count > 0;
+      var marker = L.marker([asset.lat, asset.lon], {
+        icon: L.divIcon({ className: "map-asset" + (damaged ? " asset-damaged" : ""), iconSize: L.point(10, 10) }),
+        title: (asset.type || asset.asset_type || "mobilier") + " " + asset.id,
+        pane: "assets"
+      });
+      marker.bindPopup(card("Mobilier " + asset.id, entityLink("asset", asset.id), [
+        asset.type || asset.asset_type || "",
+        asset.label || "",
+        damaged ? "Endommagé " + asset.damage_count + " fois" : "Aucun dommage enregistré",
+        asset.removed_at ? "Retiré le " + when(asset.removed_at) : ""
+      ]));
+      return marker;
+    });
+    assetLayer.addLayers(markers);
+    return markers.length;
+  }
+
+  function percent(p) {
+    return (Math.round(p * 1000) / 10).toLocaleString("fr-FR") + " %";
+  }
+
+  function drawCells(collection) {
+    heatLayer.clearLayers();
+    var page = data("forecast-page");
+    collection.features.forEach(function (feature) {
+      var p = feature.properties;
+      var step = Math.min(5, Math.max(1, Number(p.step) || 1));
+      var shape = L.polygon(L.GeoJSON.coordsToLatLngs(feature.geometry.coordinates, 2),
+        { className: "map-heat heat-" + step, pane: "heat" });
+      shape.bindPopup(card("Maille " + p.cell, null, [
+        (p.category_label || p.category) + " : " + percent(p.probability) + " (rang " + p.rank + ")",
+        "Horizon " + (p.horizon || "—") + (p.valid_from ? ", du " + when(p.valid_from) + " au " + when(p.valid_to) : ""),
+        p.forecasts > 1 ? p.forecasts + " catégories prévues ici ; la plus probable est montrée" : ""
+      ], page ? { text: "Voir les prévisions", href: page } : null));
+      shape.addTo(heatLayer);
+    });
+    return collection.features.length;
+  }
+
+  function drawStreets(body) {
+    streetLayer.clearLayers();
+    var named = map.getZoom() >= STREET_NAMES_FROM;
+    body.items.forEach(function (street) {
+      window.RecoupeMap.streetDot(street, "streets", named).addTo(streetLayer);
+    });
+    return body.items.length;
+  }
+
+  var nothing = function () { return {}; };
+  var layers = [
+    viewLayer(data("assets-url"), "assets", 0, LIMITS.assets, nothing, drawAssets, function () { assetLayer.clearLayers(); }),
+    viewLayer(data("streets-url"), "streets", Number(data("streets-from")) || 15, LIMITS.streets, nothing, drawStreets,
+      function () { streetLayer.clearLayers(); })
+  ];
+  var streets = layers[1];
+  var cells = data("forecasts-url") ? viewLayer(data("forecasts-url"), "cells", 0, LIMITS.cells, function () {
+    return chosenCategory() ? { category: chosenCategory() } : {};
+  }, drawCells, function () { heatLayer.clearLayers(); }) : null;
+  if (cells) {
+    layers.push(cells);
+  }
+
+  function refreshLayers() {
+    return Promise.all(layers.map(function (layer) { return layer.refresh(false); }));
+  }
+
+  // After the first view is drawn: each move reads what the new view lacks (and names the streets or not).
+  function follow() {
+    var zoom = map.getZoom();
+    map.on("moveend", function () {
+      var crossed = (zoom >= STREET_NAMES_FROM) !== (map.getZoom() >= STREET_NAMES_FROM);
+      zoom = map.getZoom();
+      refreshLayers().then(function () {
+        if (crossed) {
+          streets.redraw();
+        }
+      }, fail);
+    });
+  }
+
+  // ------------------------------------------------------------ loading
 
   function fail(error) {
     container.setAttribute("data-state", "error");
     say("La carte n'a pas pu être chargée : " + error.message);
   }
 
-  var background = Promise.all([
-    getJSON(container.getAttribute("data-quartiers-url")).then(function (collection) {
-      var layer = drawQuartiers(collection);
-      if (collection.features.length) {
-        map.fitBounds(layer.getBounds());
-      }
-    }),
-    getAll(container.getAttribute("data-cameras-url"), {}, Infinity).then(drawCameras)
-  ]);
-  Promise.all([background, loadIncidents()]).then(function () {
-    container.setAttribute("data-state", "ready");
-  }, fail);
+  container.setAttribute("data-state", "loading");
+  var background = getJSON(data("quartiers-url")).then(function (collection) {
+    var layer = drawQuartiers(collection);
+    if (collection.features.length) {
+      map.fitBounds(layer.getBounds(), { animate: false });
+    }
+    return refreshLayers().then(follow);
+  });
+  Promise.all([background, getAll(data("cameras-url"), {}, Infinity).then(drawCameras), loadIncidents()])
+    .then(function () { container.setAttribute("data-state", "ready"); }, fail);
 
   if (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var query = new URLSearchParams(new FormData(form));
       history.replaceState(null, "", "?" + query.toString());
-      loadIncidents().then(function () { container.setAttribute("data-state", "ready"); }, fail);
+      container.setAttribute("data-state", "loading");
+      Promise.all([loadIncidents(), cells ? cells.refresh(true) : null])
+        .then(function () { container.setAttribute("data-state", "ready"); }, fail);
     });
   }
 })();

@@ -1,0 +1,100 @@
+"""A short-lived memory of the graph's answers, so that twenty screens asking the same thing cost one read.
+
+The graph changes only through ingestion, linking and forecasting (the command line, in another process, or
+`POST /api/reports` here), so a read may be served from memory for a few seconds (`RECOUPE_CACHE_SECONDS`,
+10 by default; 0 turns the cache off): a page or a screen is at most that much behind the graph. The app's own
+writes empty it at once. The cache holds what the graph answered, never what a user may see: permission checks
+run before it on every request, and it keeps no per-user data.
+
+Concurrent misses of one key make one read (the others wait for it), so an expiry under load is one query, not
+twenty. Entries are bounded in number (least recently used out first).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+
+T = TypeVar("T")
+MAX_ENTRIES = 2048
+EXTENSION = "recoupe.cache"
+
+
+class Cache:
+    """Values computed from the graph, each kept `ttl_s` seconds."""
+
+    def __init__(
+        self, ttl_s: float, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic
+    ):
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for `key` while fresh, else `compute()` (once, however many threads ask)."""
+        if self.ttl_s <= 0:
+            return compute()
+        while True:
+            with self._lock:
+                found = self._fresh(key)
+                if found is not None:
+                    self.hits += 1
+                    return found[1]  # type: ignore[no-any-return]
+                computing = self._computing.get(key)
+                if computing is None:
+                    computing = self._computing[key] = threading.Lock()
+                    computing.acquire()
+                    break
+            with computing:  # another thread computes it: wait, then read what it kept
+                pass
+        try:
+            self.misses += 1
+            value = compute()
+            with self._lock:
+                self._entries[key] = (self.clock() + self.ttl_s, value)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._computing[key]
+            computing.release()
+
+    def _fresh(self, key: Hashable) -> tuple[float, Any] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self.clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Cache(float(app.config["RECOUPE_CACHE_SECONDS"]))
+
+
+def cached(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `key`, from the app's cache while fresh."""
+    cache: Cache = current_app.extensions[EXTENSION]
+    return cache.get(key, compute)
+
+
+def forget() -> None:
+    """Empty the app's cache (after the app itself wrote to the graph)."""
+    current_app.extensions[EXTENSION].clear()

@@ -1,0 +1,113 @@
+"""The viewer's short-lived cache of graph reads (recoupe/web/cache.py): expiry, one read for concurrent misses,
+a bounded size, off at 0 — and, through the real app on the API tests' city, that a repeated read is served
+from memory and that the app's own write (a citizen report) empties it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from flask.testing import FlaskClient
+
+from recoupe.web.cache import Cache
+from tests.web import test_api
+from tests.web.test_api import City
+
+city = test_api.city
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_value_is_kept_for_its_time_then_read_again() -> None:
+    clock, reads = Clock(), []
+    cache = Cache(10.0, clock=clock)
+
+    def read() -> int:
+        reads.append(clock.now)
+        return len(reads)
+
+    assert [cache.get("k", read) for _ in range(3)] == [1, 1, 1]
+    clock.now += 9.9
+    assert cache.get("k", read) == 1
+    clock.now += 0.1  # exactly ttl seconds after the read: stale
+    assert cache.get("k", read) == 2
+    assert reads == [1000.0, 1010.0] and (cache.hits, cache.misses) == (3, 2)
+
+
+def test_zero_seconds_turns_it_off() -> None:
+    cache, reads = Cache(0.0), []
+    for _ in range(3):
+        cache.get("k", lambda: reads.append(1))
+    assert len(reads) == 3
+
+
+def test_concurrent_misses_make_one_read() -> None:
+    cache, reads, started = Cache(10.0), [], threading.Event()
+
+    def slow() -> str:
+        reads.append(1)
+        started.set()
+        time.sleep(0.3)
+        return "value"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == ["value"] * 8 and len(reads) == 1
+
+
+def test_a_failed_read_is_not_kept_and_does_not_block_the_key() -> None:
+    cache = Cache(10.0)
+
+    def broken() -> str:
+        raise RuntimeError("graph down")
+
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            cache.get("k", broken)
+    assert cache.get("k", lambda: "back") == "back"
+
+
+def test_the_oldest_entries_go_first_beyond_the_bound() -> None:
+    cache = Cache(10.0, max_entries=2)
+    cache.get("a", lambda: 1)
+    cache.get("b", lambda: 2)
+    cache.get("a", lambda: 0)  # a used again: b is now the oldest
+    cache.get("c", lambda: 3)
+    assert cache.get("a", lambda: -1) == 1 and cache.get("b", lambda: -2) == -2
+
+
+def test_the_app_serves_a_repeated_read_from_memory_until_it_writes(city: City) -> None:
+    client: FlaskClient = city.app.test_client()
+    cache: Cache = city.app.extensions["recoupe.cache"]
+    assert cache.ttl_s == 10.0  # the default: the tests run the production path
+    cache.clear()
+    misses = cache.misses
+    first = test_api.get(client, city, "/api/incidents/T:A", role="analyst")
+    again = test_api.get(client, city, "/api/incidents/T:A", role="analyst")
+    assert again == first and cache.misses == misses + 1
+    # the role's filter runs on every request, after the cache: a viewer never sees the persons kept there
+    shown = test_api.get(client, city, "/api/incidents/T:A", role="viewer")
+    assert {m["label"] for m in first["mentions"]} >= {"Person", "Plate"}
+    assert "Person" not in {m["label"] for m in shown["mentions"]} and cache.misses == misses + 1
+
+    body = {
+        "id": "cache-1",
+        "text": "Vol d'un vélo rue Paradis vers 10h.",
+        "reported_at": "2025-06-02T11:00:00+02:00",
+    }
+    test_api.post(client, city, "/api/reports", body, role="investigator", status=201)
+    assert len(cache._entries) == 0  # the app wrote to the graph: nothing stale is served
+    listed = test_api.get(client, city, "/api/incidents?source=citizen", role="viewer")
+    assert "citizen:cache-1" in [i["id"] for i in listed["items"]]
