@@ -462,9 +462,9 @@ MAP_COUNT_FORECAST_CELLS = _latest_forecasts + "\nRETURN count(DISTINCT s) AS to
 MAP_FORECAST_CELLS = (
     _latest_forecasts
     + """
-WITH s, f ORDER BY f.probability DESC, f.category
 WITH s, collect(f) AS found
-WITH s, found[0] AS top, size(found) AS forecasts
+WITH s, size(found) AS forecasts,
+     reduce(top = found[0], x IN found | CASE WHEN x.probability > top.probability THEN x ELSE top END) AS top
 RETURN s.id AS cell, s.unit AS unit, s.lat AS lat, s.lon AS lon, s.geometry AS geometry,
        top.category AS category, top.probability AS probability, top.rank AS rank, top.horizon AS horizon,
        top.valid_from AS valid_from, top.valid_to AS valid_to, forecasts
@@ -514,3 +514,43 @@ ANALYTICS_SET_CENTRALITY = {
     label: f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) SET n.centrality = row.centrality"
     for label in ("Person", "Plate", "Place")
 }
+
+# ---- exports (recoupe/graph/export.py): pages by key (`n.id > $after`), never one result of the whole graph;
+# anchored on the node looked up by id (begun from an unlabelled or far end, ArcadeDB scans)
+
+EXPORT_LABELS = (
+    "Incident", "Person", "Vehicle", "Plate", "Object", "Organisation", "Place", "Quartier", "Arrondissement",
+    "Camera", "StreetAsset", "Cell", "Forecast", "Source",
+)  # fmt: skip
+EXPORT_KEYS = {
+    label: f"MATCH (n:{label}) WHERE n.id > $after RETURN n.id AS id ORDER BY id LIMIT $limit"
+    for label in EXPORT_LABELS
+}
+EXPORT_NODES = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, properties(n) AS props"
+    for label in EXPORT_LABELS
+}
+EXPORT_EDGES_FROM = {
+    label: f"UNWIND $ids AS id MATCH (a:{label} {{id: id}})-[r]->(b) "
+    "RETURN a.id AS source, a.pseudonym AS source_pseudonym, type(r) AS type, labels(b)[0] AS label, "
+    "b.id AS target, b.pseudonym AS pseudonym, properties(r) AS props"
+    for label in EXPORT_LABELS
+}
+EXPORT_NEIGHBOURS = {
+    label: f"UNWIND $ids AS id MATCH (a:{label} {{id: id}})-[r]-(b) "
+    "RETURN DISTINCT labels(b)[0] AS label, b.id AS id, b.occurred_from AS starts, b.lat AS lat, b.lon AS lon"
+    for label in EXPORT_LABELS
+}
+EXPORT_INCIDENTS_SELECTED = """
+MATCH (i:Incident)
+WHERE i.id > $after
+  AND ($low IS NULL OR i.occurred_from >= $low) AND ($high IS NULL OR i.occurred_from < $high)
+  AND ($south IS NULL OR (i.lat >= $south AND i.lat <= $north AND i.lon >= $west AND i.lon <= $east))
+RETURN i.id AS id ORDER BY id LIMIT $limit
+"""
+EXPORT_INCIDENT = "MATCH (i:Incident {id: $id}) RETURN i.id AS id"
+EXPORT_PERSON_SPANS = """
+UNWIND $ids AS id
+MATCH (i:Incident {id: id})<-[e:EXTRACTED_FROM]-(p:Person)
+RETURN i.id AS incident, e.start AS start, e.end AS end, p.pseudonym AS pseudonym
+"""

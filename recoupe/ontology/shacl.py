@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib
 from rdflib.namespace import RDF, SH, SKOS
-from rdflib.term import URIRef
+from rdflib.term import Node, URIRef
 
 from recoupe.ontology.loader import SHAPES_FILE, ontology
 
@@ -20,6 +22,12 @@ class Violation:
     path: str | None
     constraint: str
     message: str
+    value: str | None = None
+
+    def one_line(self) -> str:
+        """`node path: Constraint — message`, for a report a person reads."""
+        where = f"{self.focus} {self.path}" if self.path else self.focus
+        return f"{where}: {self.constraint} — {self.message}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ def validate(data: rdflib.Graph, shapes_file: Path = SHAPES_FILE) -> ValidationR
     """Validate `data` (not modified) with the shapes; the vocabularies' concepts count as skos:Concept."""
     from pyshacl import validate as run_shacl
 
-    shapes = rdflib.Graph().parse(shapes_file, format="turtle")
+    shapes = _shapes(shapes_file)
     checked = rdflib.Graph()
     checked += data
     for vocabulary in ontology().vocabularies.values():
@@ -41,13 +49,47 @@ def validate(data: rdflib.Graph, shapes_file: Path = SHAPES_FILE) -> ValidationR
     conforms, report, _text = run_shacl(checked, shacl_graph=shapes, inference="none")
     violations = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        path = report.value(result, SH.resultPath)
+        path, value = report.value(result, SH.resultPath), report.value(result, SH.value)
         violations.append(
             Violation(
                 focus=str(report.value(result, SH.focusNode)),
                 path=str(path) if path is not None else None,
                 constraint=str(report.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
                 message=str(report.value(result, SH.resultMessage)),
+                value=str(value) if value is not None else None,
             )
         )
     return ValidationReport(bool(conforms), tuple(sorted(violations, key=lambda v: (v.focus, v.path or ""))))
+
+
+@functools.cache
+def _shapes(shapes_file: Path) -> rdflib.Graph:
+    return rdflib.Graph().parse(shapes_file, format="turtle")
+
+
+class ChunkedValidation:
+    """Validates an export a chunk of nodes at a time, so that memory stays flat: every shape looks only at a
+    node's own triples (its properties, geometry and interval) and at the vocabularies' concepts."""
+
+    def __init__(self, nodes_per_chunk: int = 2000, shapes_file: Path = SHAPES_FILE) -> None:
+        self.size, self.shapes_file = nodes_per_chunk, shapes_file
+        self.chunk, self.count = rdflib.Graph(), 0
+        self.violations: list[Violation] = []
+
+    def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """One node's triples."""
+        for triple in triples:
+            self.chunk.add(triple)
+        self.count += 1
+        if self.count >= self.size:
+            self._check()
+
+    def report(self) -> ValidationReport:
+        self._check()
+        found = tuple(sorted(self.violations, key=lambda v: (v.focus, v.path or "")))
+        return ValidationReport(not found, found)
+
+    def _check(self) -> None:
+        if self.count:
+            self.violations += validate(self.chunk, self.shapes_file).violations
+        self.chunk, self.count = rdflib.Graph(), 0

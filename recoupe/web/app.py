@@ -21,8 +21,10 @@ from recoupe.web import (
     compress,
     console_page,
     explorer,
+    exports,
     forecast_page,
     map_page,
+    ontology_page,
     pages,
     vendor,
 )
@@ -54,11 +56,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     compress.init_app(app)
     app.context_processor(pages.helpers)  # the navigation bar's words, on every page
-    tiles = map_page.tile_origin(app.config["RECOUPE_TILE_URL"])  # a configured tile server: its images only
+    # a configured tile server: its images (and Leaflet's blank data: image for a tile it drops)
+    tiles = map_page.tile_origin(app.config["RECOUPE_TILE_URL"])
     headers = HEADERS | {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; img-src 'self' "
-                         f"{tiles}"} if tiles else HEADERS  # fmt: skip
+                         f"data: {tiles}"} if tiles else HEADERS  # fmt: skip
     for blueprint in (api.api, pages.pages, map_page.map_page, explorer.explorer, console_page.console_page,
-                      forecast_page.forecast_page, vendor.vendor):  # fmt: skip
+                      forecast_page.forecast_page, exports.exports, ontology_page.ontology_page,
+                      vendor.vendor):  # fmt: skip
         app.register_blueprint(blueprint)
 
     @app.get("/api/health")

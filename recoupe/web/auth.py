@@ -7,12 +7,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -68,6 +70,7 @@ from recoupe.web.accounts import (
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 EXTENSION = "recoupe.accounts"
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+log = logging.getLogger(__name__)
 
 
 class Forbidden(RecoupeError):
@@ -175,7 +178,8 @@ def require(permission: str | None = None) -> Callable[[F], F]:
                         "connectez-vous sur /connexion, ou envoyez « Authorization: Bearer <jeton> »",
                     )
                 query = request.query_string.decode("latin-1")
-                here = request.path + (f"?{query}" if query else "")
+                # the path as the browser sent it (percent-encoded): a decoded space would fail safe_next
+                here = quote(request.path, safe="/:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
                 return redirect(url_for("auth.login_page", suivant=here))
             if permission is not None and not allowed(identity.user.role, permission):
                 raise Forbidden(
@@ -241,11 +245,13 @@ def login_submit() -> ResponseReturnValue:
     if not nonce or not hmac.compare_digest(sent.encode(), _login_token(nonce).encode()):
         error = "La page de connexion a expiré (jeton CSRF manquant ou invalide) : recommencez."
         return _login_form(403, error, username, suivant)
-    store = accounts()
+    store, client = accounts(), request.remote_addr or "?"
     try:
-        user = store.authenticate(username, form.get("password", ""), request.remote_addr or "?")
+        user = store.authenticate(username, form.get("password", ""), client)
     except LoginRefused as refused:
+        log.warning("login refused for %r from %s", username, client)  # never the password
         return _login_form(401, refused.message, username, suivant)
+    log.info("login of %s (%s) from %s", user.username, user.role, client)
     session_id, _ = store.open_session(user.username, replaces=request.cookies.get(cookie_name()))
     response = redirect(safe_next(suivant))
     _set_cookie(response, "recoupe_session", session_id)

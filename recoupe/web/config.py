@@ -77,6 +77,11 @@ SETTINGS: tuple[Setting, ...] = (
         "`south,west,north,east`: inventory points outside are rejected; empty: no bounds (any city loads).",
     ),
     Setting(
+        "RECOUPE_RDF_BASE",
+        "https://w3id.org/recoupe/data/",
+        "Base of the IRIs of exported nodes (`recoupe export rdf`); ends with / or #.",
+    ),
+    Setting(
         "RECOUPE_SESSION_IDLE_MINUTES", 30, "A web session ends after this many minutes without a request."
     ),
     Setting(

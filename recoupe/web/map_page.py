@@ -130,7 +130,8 @@ def quartier_feature(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _coordinates(wkt: str) -> list[Any]:
-    return [[[list(point) for point in ring] for ring in polygon] for polygon in parse_wkt(wkt)]
+    """GeoJSON MultiPolygon coordinates from WKT, to 1e-5 degree (about a metre: what a map can show)."""
+    return [[[[round(x, 5), round(y, 5)] for x, y in ring] for ring in polygon] for polygon in parse_wkt(wkt)]
 
 
 @endpoint("GET", "/quartiers", "Les quartiers et leur contour, en GeoJSON (FeatureCollection, WGS84) ; "
@@ -206,8 +207,9 @@ def cell_feature(row: Mapping[str, Any]) -> dict[str, Any]:
     """A forecast cell as a GeoJSON feature with its most probable forecast and its heat step."""
     polygons = _coordinates(row["geometry"])
     probability = float(row["probability"])
-    properties = {k: row[k] for k in ("cell", "unit", "category", "rank", "horizon", "valid_from", "valid_to",
-                                      "forecasts")}  # fmt: skip
+    properties = {
+        k: row[k] for k in ("unit", "category", "rank", "horizon", "valid_from", "valid_to", "forecasts")
+    }
     properties |= {"probability": probability, "step": heat_step(probability),
                    "category_label": term("IncidentCategory", row["category"])}  # fmt: skip
     return {

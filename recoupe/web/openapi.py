@@ -15,6 +15,7 @@ from recoupe.ingest.readers import parse_time
 from recoupe.ontology.errors import InvalidInput
 
 MAX_LIMIT = 500
+MIN_YEAR, MAX_YEAR = 1900, 2200  # dates the API takes: far from datetime's limits, wide for any record
 # A '+' left unencoded in a query string arrives as a space: "2025-03-01T10:00:00 01:00".
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
@@ -61,9 +62,12 @@ class Param:
         raw = raw.strip()
         if self.kind == "date-time":
             try:
-                return parse_time(_SPACE_FOR_PLUS.sub(r"\1+\2", raw))
+                moment = parse_time(_SPACE_FOR_PLUS.sub(r"\1+\2", raw))
             except ValueError:
                 raise self._refused("not an ISO 8601 date or time") from None
+            if not MIN_YEAR <= moment.year <= MAX_YEAR:  # also keeps "the period before" on the calendar
+                raise self._refused(f"outside the years {MIN_YEAR} to {MAX_YEAR}")
+            return moment
         value: Any = raw
         if self.kind in ("integer", "number"):
             try:
@@ -229,6 +233,7 @@ class Operation:
     errors: tuple[int, ...] = (400, 401, 403)
     public: bool = False
     path_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    media_type: str = "application/json"  # of the success answer; errors are always JSON
 
     @property
     def path(self) -> str:
@@ -277,10 +282,13 @@ def document(operations: Iterable[Operation]) -> dict[str, Any]:
             )
         parameters += [
             {"name": p.name, "in": "query", "required": p.required, "description": p.description,
-             "schema": p.schema()}
+             "schema": p.schema(), **({} if p.required else {"allowEmptyValue": True})}  # empty: absent
             for p in op.params
         ]  # fmt: skip
-        content = {"application/json": {"schema": _response(op.response)}}
+        if op.media_type.endswith("json"):  # application/json, application/geo+json
+            content = {op.media_type: {"schema": _response(op.response)}}
+        else:  # a download (GraphML, a zip…): its bytes
+            content = {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
         responses: dict[str, Any] = {
             str(op.status): {"description": "Créé" if op.status == 201 else "OK", "content": content}
         }

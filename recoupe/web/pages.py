@@ -72,7 +72,8 @@ NAV = (("pages.dashboard", "Tableau de bord", "read.incidents"),
        ("map_page.carte", "Carte", "read.incidents"), ("explorer.page", "Explorateur", "explorer"),
        ("console_page.page", "Console", "console"),
        ("forecast_page.page", "Prévisions", "forecasts"),
-       ("pages.api_docs", "API", "read.incidents"))  # fmt: skip
+       ("pages.api_docs", "API", "read.incidents"),
+       ("ontology_page.page", "Ontologie", "read.incidents"))  # fmt: skip
 STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, auth.Forbidden: 403, NotFound: 404}
 
 

