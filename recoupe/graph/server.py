@@ -156,6 +156,7 @@ class EmbeddedServer:
             "arcadedb.server.httpIncomingPort": http_port,
             "arcadedb.txWalFlush": 2,  # flush and sync the WAL at each commit: committed means on disk
             "arcadedb.opencypher.loadCsv.allowFileUrls": "false",  # no LOAD CSV FROM 'file:///etc/…'
+            "arcadedb.opencypher.loadCsv.allowRemoteUrls": "false",  # nor from http(s)://anywhere
             "arcadedb.command.timeout": int(self.settings.command_timeout_s * 1000),
         }
         return [

@@ -42,6 +42,7 @@ from recoupe.ontology.wkt import to_wkt
 Bounds = tuple[float, float, float, float]  # south, west, north, east
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, closed
 Polygon = tuple[Ring, ...]  # outer ring first, then holes
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MARSEILLE_DISTRICT = re.compile(r"132(0[1-9]|1[0-6])")  # INSEE codes of the 16 arrondissements
 
 
@@ -307,8 +308,14 @@ def write_rejects(path: Path, rejects: Iterable[Rejected]) -> str | None:
     with open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(("line", "id", "reason"))
-        writer.writerows((r.line, r.id, r.reason) for r in rejects)
+        writer.writerows((r.line, spreadsheet_safe(r.id), spreadsheet_safe(r.reason)) for r in rejects)
     return str(target)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets a leading quote
+    (OWASP, "CSV injection")."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _time_parser(time_format: str | None, zone: ZoneInfo) -> Callable[[str], datetime]:
@@ -397,6 +404,10 @@ def _features(path: Path, text: str | None = None) -> list[Any]:
         raise IngestError(
             path, f"is not JSON ({exc.msg})", exc.lineno, "give a GeoJSON FeatureCollection"
         ) from exc
+    except RecursionError:
+        raise IngestError(
+            path, "is not JSON (nested too deeply)", hint="give a GeoJSON FeatureCollection"
+        ) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise IngestError(path, "is not a GeoJSON FeatureCollection", hint="give a GeoJSON FeatureCollection")
     features = data.get("features")
@@ -511,7 +522,10 @@ def _ring(positions: object) -> Ring:
             isinstance(v, int | float) and not isinstance(v, bool) for v in numbers
         ):
             raise ValueError(f"a ring with a non-numeric position {position!r}")
-        lon, lat = float(numbers[0]), float(numbers[1])
+        try:
+            lon, lat = float(numbers[0]), float(numbers[1])
+        except OverflowError:  # an integer past float's range
+            raise ValueError("a ring with a position off the globe") from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValueError(f"a ring with a position off the globe {position!r}")
         ring.append((lon, lat))

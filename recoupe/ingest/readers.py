@@ -6,6 +6,7 @@ reason — a bad row never stops the file. Naive times are Europe/Paris.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -21,6 +22,12 @@ from recoupe.ontology.errors import IngestError
 PARIS = ZoneInfo("Europe/Paris")
 FRENCH_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y")
 MAX_TEXT = 20_000
+# A field may be as long as a line: a 10 MB text is a row to reject with its reason, not a file that stops
+# at the csv module's default limit of 128 KiB.
+csv.field_size_limit(1 << 30)
+# Bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the C1 controls of the
+# same number, as browsers do (WHATWG encoding standard): any byte string decodes, nothing is lost.
+codecs.register_error("recoupe.c1", lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end))
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252")
+        return raw.decode("cp1252", errors="recoupe.c1")
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -90,12 +97,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             path, f"cannot be read ({exc.strerror})", hint="check the path and its permissions"
         ) from exc
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for n, line in enumerate(text.splitlines(), 1):
+        # "\n" ends a line; str.splitlines would also cut at U+2028, U+0085… that JSON strings may hold raw
+        for n, line in enumerate(text.split("\n"), 1):
             if line.strip():
-                try:
-                    yield n, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield n, {"__error__": f"not JSON ({exc.msg})"}
+                yield n, _json_object(line)
         return
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -109,6 +114,16 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         )
     for row in reader:
         yield reader.line_num, row
+
+
+def _json_object(line: str) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"__error__": f"not JSON ({exc.msg})"}
+    except RecursionError:
+        return {"__error__": "not JSON (nested too deeply)"}
+    return value if isinstance(value, dict) else {"__error__": f"not a JSON object ({type(value).__name__})"}
 
 
 def read_logs(path: Path, default_source: str | None = None) -> Iterator[LogRow | Rejected]:
@@ -128,8 +143,12 @@ def read_logs(path: Path, default_source: str | None = None) -> Iterator[LogRow 
 def check_row(line: int, row: Mapping[str, object], default_source: str | None = None) -> LogRow | Rejected:
     """One log as any caller gives it (a file's row, a citizen report through the API) → a valid row, or the
     reason it is not one."""
-    log_id = str(row.get("id") or "").strip()
-    text = str(row.get("text") or "")
+    given_id, text = row.get("id"), row.get("text") or ""
+    if isinstance(given_id, bool) or not isinstance(given_id, str | int | None):
+        return Rejected(line, "", f"id is not a string or an integer ({type(given_id).__name__})")
+    log_id = str(given_id or "").strip()
+    if not isinstance(text, str):
+        return Rejected(line, log_id, f"text is not a string ({type(text).__name__})")
     if not log_id:
         return Rejected(line, log_id, "missing id")
     if not text.strip():

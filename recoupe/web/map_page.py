@@ -25,7 +25,8 @@ from flask.typing import ResponseReturnValue
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.wkt import parse_wkt
 from recoupe.web import auth, vendor
-from recoupe.web.api import SEE_ENTITIES, answer, endpoint, graph
+from recoupe.web.api import SEE_ENTITIES, answer, cached_answer, endpoint, graph
+from recoupe.web.cache import cached
 from recoupe.web.openapi import CATEGORY, SCHEMAS, Param, fields
 from recoupe.web.pages import PARIS, can, data_now, term
 
@@ -138,19 +139,26 @@ def _coordinates(wkt: str) -> list[Any]:
           "name : un seul quartier.", ("read.incidents",),
           (Param("name", "string", "Nom d'un quartier (casse indifférente)."),))  # fmt: skip
 def quartiers(q: dict[str, Any]) -> ResponseReturnValue:
+    features = cached(("quartier-features",), quartier_features)
+    if q["name"] is None:  # about 600 kB of outlines, the same for every map: parsed and encoded once
+        return cached_answer("quartiers", lambda: {"type": "FeatureCollection", "features": features})
+    name = q["name"].casefold()
+    features = [f for f in features if str(f["properties"]["name"]).casefold() == name]
+    return answer({"type": "FeatureCollection", "features": features})
+
+
+def quartier_features() -> list[dict[str, Any]]:
     from recoupe.graph import store
 
     with graph().session() as session:
         rows = store.map_quartiers(session)
-    if q["name"] is not None:
-        rows = [row for row in rows if str(row["name"]).casefold() == q["name"].casefold()]
     features = []
     for row in rows:
         try:
             features.append(quartier_feature(row))
         except (InvalidInput, TypeError, ValueError, AttributeError):  # a missing or broken geometry
             log.warning("quartier %s: unreadable geometry, left off the map", row["id"])
-    return answer({"type": "FeatureCollection", "features": features})
+    return features
 
 
 def parse_box(raw: str | None) -> tuple[float, float, float, float]:

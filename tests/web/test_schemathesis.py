@@ -53,7 +53,9 @@ def api_schema(city: City) -> Any:
 
 
 def test_the_document_lists_every_declared_operation(api_schema: Any) -> None:
-    listed = {(method.upper(), path) for path, item in api_schema.raw_schema["paths"].items() for method in item}
+    listed = {
+        (method.upper(), path) for path, item in api_schema.raw_schema["paths"].items() for method in item
+    }
     assert listed == set(OPERATIONS) and len(OPERATIONS) >= 15
 
 
