@@ -307,8 +307,11 @@ def write_rejects(path: Path, rejects: Iterable[Rejected]) -> str | None:
         return None
     with open(target, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the csv module leaves a bare CR
         writer.writerow(("line", "id", "reason"))
-        writer.writerows((r.line, spreadsheet_safe(r.id), spreadsheet_safe(r.reason)) for r in rejects)
+        for r in rejects:
+            cells = (spreadsheet_safe(r.id), spreadsheet_safe(r.reason))
+            (quoted if any("\r" in cell for cell in cells) else writer).writerow((r.line, *cells))
     return str(target)
 
 

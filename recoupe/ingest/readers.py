@@ -25,9 +25,17 @@ MAX_TEXT = 20_000
 # A field may be as long as a line: a 10 MB text is a row to reject with its reason, not a file that stops
 # at the csv module's default limit of 128 KiB.
 csv.field_size_limit(1 << 30)
-# Bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the C1 controls of the
-# same number, as browsers do (WHATWG encoding standard): any byte string decodes, nothing is lost.
-codecs.register_error("recoupe.c1", lambda exc: (exc.object[exc.start : exc.end].decode("latin-1"), exc.end))
+
+
+def _as_c1_controls(exc: UnicodeError) -> tuple[str, int]:
+    """Bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the C1 controls of
+    the same number, as browsers do (WHATWG encoding standard): any bytes decode, and none is lost."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("recoupe.c1", _as_c1_controls)
 
 
 @dataclass(frozen=True)

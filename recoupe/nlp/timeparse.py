@@ -58,6 +58,12 @@ def _clock(match: re.Match[str], offset: int = 1) -> tuple[int, int]:
     return int(hour), int(minute or 0)
 
 
+def _readable(match: re.Match[str], offset: int = 1) -> bool:
+    """A clock time that exists ("25h99" is no time: unknown, not a guess)."""
+    hour, minute = _clock(match, offset)
+    return hour <= 24 and minute <= 59
+
+
 def _last_weekday(name: str, before: date, allow_today: bool) -> date:
     target = WEEKDAYS.index(name)
     back = (before.weekday() - target) % 7
@@ -140,9 +146,9 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
     if night is not None:
         rest = text
 
-    clocks = list(re.finditer(CLOCK, rest))
+    clocks = [c for c in re.finditer(CLOCK, rest) if _readable(c)]
     between = re.search(r"(?:entre|de) " + CLOCK + r" (?:et|a) " + CLOCK, rest)
-    if between:
+    if between and _readable(between) and _readable(between, 5):
         (h1, m1), (h2, m2) = _clock(between), _clock(between, 5)
         base = _base(day, night, today, h1)
         start = _at(base, h1, m1)

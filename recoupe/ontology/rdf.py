@@ -10,6 +10,7 @@ is ever built. Records are duck-typed (`recoupe.graph.export` makes them; this p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -90,14 +91,14 @@ def node_triples(record: NodeLike, base: str) -> list[Triple]:
     model = ontology()
     node_type = model.node_type(record.label)
     me = node_iri(base, record.label, record.key)
-    triples: list[Triple] = [(me, RDF.type, URIRef(node_type.iri)), (me, RCP.id, Literal(str(record.key)))]
+    triples: list[Triple] = [(me, RDF.type, _term(node_type.iri)), (me, RCP.id, Literal(str(record.key)))]
     props = record.properties
     for name, value in props.items():
         if name == "id" or name not in model.properties:
             continue
         for one in value if isinstance(value, list | tuple) else [value]:
             if one is not None:
-                triples.append((me, URIRef(model.properties[name].iri), _value(name, one)))
+                triples.append((me, _term(model.properties[name].iri), _value(name, one)))
     triples += _geometry(me, props)
     if record.label in INTERVALS:
         triples += _interval(me, *(props.get(p) for p in INTERVALS[record.label]))
@@ -108,7 +109,7 @@ def edge_triples(record: EdgeLike, base: str) -> list[Triple]:
     """The relationship as one triple; with properties, also an rdf:Statement (a prov:Derivation for
     EXTRACTED_FROM) that carries them."""
     model = ontology()
-    predicate = URIRef(model.rel_type(record.type).iri)
+    predicate = _term(model.rel_type(record.type).iri)
     source, target = node_iri(base, *record.source), node_iri(base, *record.target)
     triples: list[Triple] = [(source, predicate, target)]
     props = {k: v for k, v in record.properties.items() if k in model.properties and v is not None}
@@ -134,8 +135,14 @@ def edge_triples(record: EdgeLike, base: str) -> list[Triple]:
         ]
     for name, value in props.items():
         for one in value if isinstance(value, list | tuple) else [value]:
-            triples.append((statement, URIRef(model.properties[name].iri), _value(name, one)))
+            triples.append((statement, _term(model.properties[name].iri), _value(name, one)))
     return triples
+
+
+@functools.cache
+def _term(iri: str) -> URIRef:
+    """The ontology's IRIs, made once (millions of triples use a few hundred of them)."""
+    return URIRef(iri)
 
 
 def _value(name: str, value: Any) -> Node:
@@ -144,7 +151,7 @@ def _value(name: str, value: Any) -> Node:
     kind = prop.datatype
     if kind == "concept" and prop.vocabulary is not None:
         try:
-            return URIRef(ontology().vocabularies[prop.vocabulary].concept(str(value)).iri)
+            return _term(ontology().vocabularies[prop.vocabulary].concept(str(value)).iri)
         except UnknownTerm:
             return Literal(str(value))  # left as text, so that validation reports it
     if kind == "datetime" and isinstance(value, datetime):

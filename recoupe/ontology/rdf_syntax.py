@@ -18,17 +18,15 @@ IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 ECHAR = {"\t": "\\t", "\b": "\\b", "\n": "\\n", "\r": "\\r", "\f": "\\f", '"': '\\"', "\\": "\\\\"}
 
 
+ESCAPES = str.maketrans({**{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F)}, **ECHAR})
+CACHED_NAMES = (
+    10_000  # predicates, classes, concepts, datatypes: a few hundred IRIs written millions of times
+)
+
+
 def escape_string(text: str) -> str:
     """A string's body in N-Triples / Turtle quotes."""
-    out = []
-    for ch in text:
-        if ch in ECHAR:
-            out.append(ECHAR[ch])
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(ESCAPES)
 
 
 def iri_text(iri: str) -> str:
@@ -49,6 +47,7 @@ class Writer:
     def __init__(self, out: BinaryIO, base: str, prefixes: dict[str, str]) -> None:
         self.out, self.base, self.prefixes = out, base, prefixes
         self.relative = base.endswith("/")  # a base ending with # cannot resolve relative paths
+        self.names: dict[str, str] = {}
 
     def block(self, triples: list[Triple]) -> None:
         raise NotImplementedError
@@ -103,7 +102,12 @@ class Turtle(NTriples):
         iri = str(node)
         if self.relative and iri.startswith(self.base):
             return f"<{iri_text(iri[len(self.base) :])}>"
-        return compact(iri, self.prefixes) or f"<{iri_text(iri)}>"
+        name = self.names.get(iri)
+        if name is None:
+            name = compact(iri, self.prefixes) or f"<{iri_text(iri)}>"
+            if len(self.names) < CACHED_NAMES:
+                self.names[iri] = name
+        return name
 
 
 class JsonLd(Writer):
@@ -133,7 +137,12 @@ class JsonLd(Writer):
     def iri(self, iri: str) -> str:
         if self.relative and iri.startswith(self.base):
             return iri[len(self.base) :]
-        return compact(iri, self.prefixes) or iri
+        name = self.names.get(iri)
+        if name is None:
+            name = compact(iri, self.prefixes) or iri
+            if len(self.names) < CACHED_NAMES:
+                self.names[iri] = name
+        return name
 
     def value(self, node: Node) -> dict[str, str]:
         if not isinstance(node, Literal):

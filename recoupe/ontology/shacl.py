@@ -38,15 +38,24 @@ class ValidationReport:
 
 def validate(data: rdflib.Graph, shapes_file: Path = SHAPES_FILE) -> ValidationReport:
     """Validate `data` (not modified) with the shapes; the vocabularies' concepts count as skos:Concept."""
-    from pyshacl import validate as run_shacl
-
-    shapes = _shapes(shapes_file)
-    checked = rdflib.Graph()
+    checked = _with_concepts()
     checked += data
+    return _validated(checked, shapes_file)
+
+
+def _with_concepts() -> rdflib.Graph:
+    """A graph holding only the statements that each vocabulary term is a skos:Concept."""
+    graph = rdflib.Graph()
     for vocabulary in ontology().vocabularies.values():
         for concept in vocabulary.concepts.values():
-            checked.add((URIRef(concept.iri), RDF.type, SKOS.Concept))
-    conforms, report, _text = run_shacl(checked, shacl_graph=shapes, inference="none")
+            graph.add((URIRef(concept.iri), RDF.type, SKOS.Concept))
+    return graph
+
+
+def _validated(checked: rdflib.Graph, shapes_file: Path) -> ValidationReport:
+    from pyshacl import validate as run_shacl
+
+    conforms, report, _text = run_shacl(checked, shacl_graph=_shapes(shapes_file), inference="none")
     violations = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         path, value = report.value(result, SH.resultPath), report.value(result, SH.value)
@@ -73,7 +82,7 @@ class ChunkedValidation:
 
     def __init__(self, nodes_per_chunk: int = 2000, shapes_file: Path = SHAPES_FILE) -> None:
         self.size, self.shapes_file = nodes_per_chunk, shapes_file
-        self.chunk, self.count = rdflib.Graph(), 0
+        self.chunk, self.count = _with_concepts(), 0
         self.violations: list[Violation] = []
 
     def add(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
@@ -91,5 +100,5 @@ class ChunkedValidation:
 
     def _check(self) -> None:
         if self.count:
-            self.violations += validate(self.chunk, self.shapes_file).violations
-        self.chunk, self.count = rdflib.Graph(), 0
+            self.violations += _validated(self.chunk, self.shapes_file).violations
+        self.chunk, self.count = _with_concepts(), 0

@@ -16,6 +16,7 @@ from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import (
     api,
+    audit,
     auth,
     cache,
     compress,
@@ -101,4 +102,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             response.headers.setdefault(name, value)
         return response
 
+    audit.init_app(app)  # after secure_headers: its hook runs first, so a refusal gets the headers
     return app

@@ -250,8 +250,10 @@ def login_submit() -> ResponseReturnValue:
         user = store.authenticate(username, form.get("password", ""), client)
     except LoginRefused as refused:
         log.warning("login refused for %r from %s", username, client)  # never the password
+        _audit().record("login.failed", [f"user:{username[:64]}"], actor="anonymous")
         return _login_form(401, refused.message, username, suivant)
     log.info("login of %s (%s) from %s", user.username, user.role, client)
+    _audit().record("login.ok", [f"user:{user.username}"], actor=user.username, role=user.role)
     session_id, _ = store.open_session(user.username, replaces=request.cookies.get(cookie_name()))
     response = redirect(safe_next(suivant))
     _set_cookie(response, "recoupe_session", session_id)
@@ -265,11 +267,18 @@ def logout() -> ResponseReturnValue:
     """End the session on the server (CSRF checked by `check_csrf`) and forget the cookie."""
     identity = current_identity()
     if identity is not None and identity.session_id is not None:
+        _audit().record("logout", [f"user:{identity.user.username}"])
         accounts().end_session(identity.session_id)
     response = redirect(url_for("auth.login_page"))
     response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="Strict",
                            secure=bool(current_app.config["RECOUPE_COOKIE_SECURE"]))  # fmt: skip
     return response
+
+
+def _audit() -> Any:
+    from recoupe.web import audit  # (audit imports this module)
+
+    return audit
 
 
 @bp.get("/api/me")

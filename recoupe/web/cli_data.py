@@ -9,6 +9,7 @@ from typing import Any
 import click
 from flask import current_app
 
+from recoupe.web import audit
 from recoupe.web.cli import cli, emit, json_option
 
 
@@ -221,6 +222,7 @@ def _journal(kind: str, summary: Any) -> None:
     from recoupe.ingest import journal
 
     journal.record(Path(current_app.config["RECOUPE_HOME"]), kind, summary)
+    audit.record(f"ingest.{kind}", [f"file:{Path(summary.file).name}"])
 
 
 def _layer_text(summary: Any) -> str:

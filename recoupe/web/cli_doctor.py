@@ -8,6 +8,7 @@ listens on (Linux /proc); it does not connect to the graph.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -170,10 +171,11 @@ def _embedded(config: Mapping[str, Any]) -> Iterator[Check]:
             f"set RECOUPE_GRAPH_HOST=127.0.0.1{then}",
         )
     elif state.running:
-        ports = {p for p in (state.bolt_port, state.http_port) if p}
-        exposed = sorted(
-            f"{address}:{port}" for address, port in listening() if port in ports and not is_loopback(address)
-        )
+        bound = listening(state.pid) or [
+            (a, p) for a, p in listening() if p in (state.bolt_port, state.http_port)
+        ]
+        ports = {port for _, port in bound}
+        exposed = sorted(f"{address}:{port}" for address, port in bound if not is_loopback(address))
         if exposed:
             yield Check("graph-bind", FAIL, f"the graph server listens on {', '.join(exposed)}", RESTART)
         else:
@@ -216,12 +218,35 @@ def _embedded(config: Mapping[str, Any]) -> Iterator[Check]:
         yield Check("load-csv", FAIL, f"ArcadeDB's LOAD CSV can read {' and '.join(wrong)}", RESTART)
     else:
         yield Check("load-csv", OK, "ArcadeDB's LOAD CSV can read neither local files nor remote URLs")
-    yield Check(
-        "graph-account",
-        OK,
-        "the viewer reads as recoupe_reader (read-only); only citizen "
-        "reports and the command line write as root",
-    )
+    yield _reader_account(Path(config["RECOUPE_HOME"]))
+
+
+def _reader_account(home: Path) -> Check:
+    """The viewer reads as READER_USER: its group in the server's security files must only read records."""
+    from recoupe.graph.home import READER_USER
+
+    config = home / "graph" / "config"
+    try:
+        users = [
+            json.loads(line) for line in (config / "server-users.jsonl").read_text().splitlines() if line
+        ]
+        groups = json.loads((config / "server-groups.json").read_text())["databases"]
+    except (OSError, ValueError, KeyError):
+        return Check("graph-account", WARN, f"no graph security files under {config} yet",
+                     "run `recoupe db start` (it writes them)")  # fmt: skip
+    reader = next((u for u in users if u.get("name") == READER_USER), None)
+    granted: set[str] = set()
+    for database, names in (reader or {}).get("databases", {}).items():
+        for name in names:
+            group = groups.get(database, groups.get("*", {})).get("groups", {}).get(name, {})
+            granted |= set(group.get("access", ["?"]))
+            granted |= {a for t in group.get("types", {}).values() for a in t.get("access", [])}
+    if reader is None or granted - {"readRecord"}:
+        what = "is missing" if reader is None else f"may {', '.join(sorted(granted - {'readRecord'}))}"
+        return Check("graph-account", FAIL, f"the viewer's read-only account {READER_USER} {what}",
+                     f"restore {config} from a backup (or a new data directory), then {RESTART}")  # fmt: skip
+    return Check("graph-account", OK, f"the viewer reads as {READER_USER}, which may only read records; only "
+                 "citizen reports and the command line write as root")  # fmt: skip
 
 
 def server_settings(pid: int) -> dict[str, str] | None:
@@ -237,8 +262,10 @@ def defines(args: list[str]) -> dict[str, str]:
     return {name: value for name, _, value in (a[2:].partition("=") for a in args if a.startswith("-D"))}
 
 
-def listening() -> list[tuple[str, int]]:
-    """(address, port) of every TCP socket listening on this machine, from /proc/net/tcp and tcp6."""
+def listening(pid: int | None = None) -> list[tuple[str, int]]:
+    """(address, port) of the TCP sockets listening on this machine, from /proc/net/tcp and tcp6: only those
+    of process `pid` when given (and its descriptors can be read)."""
+    inodes = _socket_inodes(pid) if pid else None
     found = []
     for name, width in (("tcp", 8), ("tcp6", 32)):
         try:
@@ -247,10 +274,19 @@ def listening() -> list[tuple[str, int]]:
             continue
         for line in lines:
             fields = line.split()
-            if len(fields) > 3 and fields[3] == LISTEN:
+            if len(fields) > 9 and fields[3] == LISTEN and (inodes is None or fields[9] in inodes):
                 address, _, port = fields[1].partition(":")
                 found.append((_address(address) if len(address) == width else address, int(port, 16)))
     return found
+
+
+def _socket_inodes(pid: int) -> set[str] | None:
+    """The inodes of the sockets process `pid` holds open; None when its descriptors cannot be read."""
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return None
+    return {link[8:-1] for link in links if link.startswith("socket:[")}
 
 
 def _address(hex_address: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from flask import current_app
 
+from recoupe.web import audit
 from recoupe.web.cli import cli, emit, json_option
 
 METRICS = (
@@ -157,6 +158,7 @@ def train_command(
         model, _ = train_for_forecast(graph, unit, days, tz, settings, _categories(categories))
     path = model_path(Path(current_app.config["RECOUPE_HOME"]), unit, days)
     model.save(path)
+    audit.record("model.train", [f"unit:{unit}", f"horizon:{horizon}"])
     info = {"model": str(path), "version": model_version(model), **model.meta}
     emit(
         as_json,
@@ -204,6 +206,7 @@ def forecast_command(at: Any, horizon: str, unit: str, top: int, as_json: bool) 
         rows = forecast(model, data, origin)
         written = write_forecasts(graph, model, data, origin, rows, tz)
         link_places(graph, data.units)
+    audit.record("forecast.write", [f"unit:{unit}", f"horizon:{horizon}", f"written={written}"])
     best = sorted(rows, key=lambda r: -r.probability)[:top]
     day = date.fromordinal(data.events.start.toordinal() + origin * data.step_days)
     emit(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from recoupe.web import audit
 from recoupe.web.cli import cli, emit, json_option
 
 
@@ -42,6 +43,7 @@ def link(
     )
     with runtime.open_graph(current_app.config) as graph:
         results = run_rules(graph, rules or RULES, None, settings)
+    audit.record("link.run", [f"rule:{r.rule}" for r in results])
     emit(
         as_json,
         {"rules": [r.as_dict() for r in results]},

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
+from recoupe.web import audit
 from recoupe.web.auth import ROLES, Token, User, accounts, check_password
 from recoupe.web.cli import cli, emit, json_option
 
@@ -47,6 +48,7 @@ def add(username: str, role: str, name: str, password_stdin: bool, as_json: bool
     store = accounts()
     username = store.check_new_user(username, role)  # before asking for a password
     user = store.add_user(username, _password(username, password_stdin), role, name)
+    audit.record("users.add", [f"user:{user.username}", f"role:{user.role}"])
     emit(as_json, {"user": user.as_dict()}, f"Added {user.username} ({user.role}).")
 
 
@@ -65,6 +67,7 @@ def list_users(as_json: bool) -> None:
 def disable(username: str, as_json: bool) -> None:
     """Disable USERNAME: logins and tokens are refused and open sessions end at once."""
     user = accounts().set_disabled(username, True)
+    audit.record("users.disable", [f"user:{user.username}"])
     emit(as_json, {"user": user.as_dict()}, f"Disabled {user.username}; their sessions have ended.")
 
 
@@ -74,6 +77,7 @@ def disable(username: str, as_json: bool) -> None:
 def enable(username: str, as_json: bool) -> None:
     """Enable USERNAME again (also lifts a lockout after failed logins)."""
     user = accounts().set_disabled(username, False)
+    audit.record("users.enable", [f"user:{user.username}"])
     emit(as_json, {"user": user.as_dict()}, f"Enabled {user.username}.")
 
 
@@ -86,6 +90,7 @@ def password(username: str, password_stdin: bool, as_json: bool) -> None:
     store = accounts()
     user = store.user(username)
     store.set_password(user.username, _password(user.username, password_stdin))
+    audit.record("users.password", [f"user:{user.username}"])
     emit(
         as_json, {"user": user.as_dict()}, f"Password of {user.username} changed; their sessions have ended."
     )
@@ -108,6 +113,7 @@ def _token_line(t: Token) -> str:
 def token_create(username: str, name: str, as_json: bool) -> None:
     """Create an API token for USERNAME and print it, once: it is stored only as a hash."""
     record, secret = accounts().create_token(username, name)
+    audit.record("users.token.create", [f"user:{record.username}", f"token:{record.id}"])
     emit(
         as_json,
         {"token": secret, **record.as_dict()},
@@ -135,4 +141,5 @@ def token_list(username: str | None, as_json: bool) -> None:
 def token_revoke(token_id: str, as_json: bool) -> None:
     """Revoke the token TOKEN_ID (as `token list` shows it): it stops working at once."""
     record = accounts().revoke_token(token_id)
+    audit.record("users.token.revoke", [f"user:{record.username}", f"token:{record.id}"])
     emit(as_json, record.as_dict(), f"Revoked token {record.id} ({record.name}) of {record.username}.")

@@ -73,7 +73,8 @@ NAV = (("pages.dashboard", "Tableau de bord", "read.incidents"),
        ("console_page.page", "Console", "console"),
        ("forecast_page.page", "Prévisions", "forecasts"),
        ("pages.api_docs", "API", "read.incidents"),
-       ("ontology_page.page", "Ontologie", "read.incidents"))  # fmt: skip
+       ("ontology_page.page", "Ontologie", "read.incidents"),
+       ("journal_page.page", "Journal", "audit.read"))  # fmt: skip
 STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, auth.Forbidden: 403, NotFound: 404}
 
 

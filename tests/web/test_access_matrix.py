@@ -61,6 +61,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | tuple[str, ...], int, Any]] = {
     ("GET", "/ontologie/shapes"): ("/ontologie/shapes", ("read.incidents",), 200, None),
     ("GET", "/ontologie/shapes.ttl"): ("/ontologie/shapes.ttl", ("read.incidents",), 200, None),
     ("GET", "/ontologie/shapes.jsonld"): ("/ontologie/shapes.jsonld", ("read.incidents",), 200, None),
+    ("GET", "/journal"): ("/journal", ("audit.read",), 200, None),
     ("GET", "/connexion"): ("/connexion", PUBLIC, 200, None),
     ("POST", "/connexion"): ("/connexion", OWN_TEST, 0, None),  # test_logins_are_logged_and_rate_limited
     ("POST", "/deconnexion"): ("/deconnexion", OWN_TEST, 0, None),  # test_logout_ends_the_session…
@@ -89,6 +90,7 @@ ROUTES: dict[tuple[str, str], tuple[str, str | tuple[str, ...], int, Any]] = {
     ("GET", "/api/exports/gexf"): (f"/api/exports/gexf?incident={T_A}", ENTITIES, 200, None),
     ("GET", "/api/exports/csv"): (f"/api/exports/csv?incident={T_A}", ENTITIES, 200, None),
     ("GET", "/api/exports/geojson"): (f"/api/exports/geojson?{PERIOD}", ("read.incidents",), 200, None),
+    ("GET", "/api/audit"): ("/api/audit", ("audit.read",), 200, None),
     ("GET", "/api/queries"): ("/api/queries", ("console",), 200, None),
     ("POST", "/api/query"): ("/api/query", ("console",), 200, {"statement": "RETURN 1 AS one"}),
     # a report the row check refuses (an id must be text or a whole number): allowed, and nothing ingested
@@ -149,13 +151,19 @@ def test_the_readme_roles_table_is_the_one_tested() -> None:
 
 
 def test_every_route_is_in_the_table(city: City) -> None:
-    served = {(m, rule.rule) for rule in city.app.url_map.iter_rules() for m in rule.methods - {"HEAD", "OPTIONS"}}
+    served = {
+        (m, rule.rule)
+        for rule in city.app.url_map.iter_rules()
+        for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
     assert sorted(served - set(ROUTES)) == [], "routes missing from ROUTES: decide who may use them"
     assert sorted(set(ROUTES) - served) == [], "ROUTES names routes the app no longer has"
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_each_role_gets_what_the_table_says(city: City, sessions: dict[str, FlaskClient], role: str | None) -> None:
+def test_each_role_gets_what_the_table_says(
+    city: City, sessions: dict[str, FlaskClient], role: str | None
+) -> None:
     """With a session cookie (pages and API) and with a bearer token (API): allowed, 401/login, or 403."""
     wrong = []
     for (method, _), (url, needs, allowed, body) in ROUTES.items():
@@ -183,6 +191,21 @@ def test_each_role_gets_what_the_table_says(city: City, sessions: dict[str, Flas
             elif want == 403:
                 assert "Accès refusé" in response.text and f"« {role} »" in response.text, url
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [("GET", "/nulle-part", 404), ("GET", "/api/nulle-part", 404), ("POST", "/carte", 405),
+     ("DELETE", "/api/incidents", 405), ("GET", "/incidents/T:NOPE", 404), ("GET", "/api/incidents/T%3ANOPE", 404)],
+)  # fmt: skip
+def test_error_answers_carry_the_headers_too(
+    sessions: dict[str, FlaskClient], method: str, url: str, status: int
+) -> None:
+    response = sessions["admin"].open(url, method=method)
+    assert response.status_code == status
+    secure_headers(response, url)
+    if url.startswith("/api/"):
+        assert response.get_json()["error"]["code"] in ("not_found", "method_not_allowed")
 
 
 # ---------------------------------------------------------------- ids that cannot be guessed
@@ -218,7 +241,10 @@ def test_a_guessed_id_answers_as_a_made_up_one(
     want = expected(role, real, needs, 200)
     assert [a.status_code for a in answers] == [want, want]
     if want == 302:
-        assert [parse_qs(urlsplit(a.headers["Location"]).query)["suivant"] for a in answers] == [[real], [made_up]]
+        assert [parse_qs(urlsplit(a.headers["Location"]).query)["suivant"] for a in answers] == [
+            [real],
+            [made_up],
+        ]
     else:
         assert answers[0].get_data() == answers[1].get_data()
         assert city.pseudonym not in answers[0].text and "BENALI" not in answers[0].text
@@ -229,7 +255,9 @@ def test_the_guesses_exist_for_those_who_may_see_them(city: City, sessions: dict
     for real, made_up, _ in GUESSES:
         answers = [sessions["admin"].get(url.format(pseudonym=city.pseudonym)) for url in (real, made_up)]
         assert answers[0].status_code == 200, real
-        assert answers[1].status_code in (200, 404) and answers[1].get_data() != answers[0].get_data(), made_up
+        assert answers[1].status_code in (200, 404) and answers[1].get_data() != answers[0].get_data(), (
+            made_up
+        )
 
 
 # ---------------------------------------------------------------- logins, sessions and logouts
@@ -259,22 +287,30 @@ def live_sessions(app: Flask) -> int:
         return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
 
 
-def test_logins_are_logged_and_rate_limited(small: Flask, clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+def test_logins_are_logged_and_rate_limited(
+    small: Flask, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="recoupe.web.auth")
     client = small.test_client()
-    assert client.post("/connexion", data={"username": "cible", "password": PASSWORD}).status_code == 403  # no token
+    assert (
+        client.post("/connexion", data={"username": "cible", "password": PASSWORD}).status_code == 403
+    )  # no token
     for _ in range(5):
         assert login(client, "cible", "wrong password!", ip="198.51.100.7").status_code == 401
     assert login(client, "cible", ip="198.51.100.7").status_code == 401  # locked: the right password too
     refused = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert refused == ["login refused for 'cible' from 198.51.100.7"] * 6
-    assert all("wrong password" not in r.getMessage() and PASSWORD not in r.getMessage() for r in caplog.records)
+    assert all(
+        "wrong password" not in r.getMessage() and PASSWORD not in r.getMessage() for r in caplog.records
+    )
     clock.advance(minutes=15)
     caplog.clear()
     assert login(client, "cible", ip="198.51.100.7").status_code == 302
     assert [r.getMessage() for r in caplog.records] == ["login of cible (viewer) from 198.51.100.7"]
     for n in range(20):  # one address trying many names is stopped too, whoever it tries next
-        assert login(small.test_client(), f"nobody{n}", "wrong password!", ip="203.0.113.9").status_code == 401
+        assert (
+            login(small.test_client(), f"nobody{n}", "wrong password!", ip="203.0.113.9").status_code == 401
+        )
     assert login(small.test_client(), "autre", ip="203.0.113.9").status_code == 401
     assert login(small.test_client(), "autre", ip="203.0.113.10").status_code == 302
 

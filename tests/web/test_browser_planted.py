@@ -7,6 +7,7 @@ no script element, and show the payload as text. Screenshot: test-artifacts/inci
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,12 @@ def planted(city: City, graph_server: EmbeddedServer, tmp_path_factory: pytest.T
 @pytest.mark.parametrize("role", ["viewer", "analyst"])
 def test_a_planted_script_is_shown_and_never_run(visit: Visit, planted: str, role: str) -> None:
     dialogs: list[str] = []
-    visit.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def opened(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    visit.page.on("dialog", opened)
     visit.login(planted, role)
     shown = visit.page.locator("blockquote.log-text")
     shown.wait_for(timeout=WAIT_MS)

@@ -16,7 +16,7 @@ from recoupe.graph.home import ADMIN_USER, DataHome
 from recoupe.graph.server import EmbeddedServer, ServerSettings
 from recoupe.ontology.errors import GraphQueryError
 from recoupe.web.cli_doctor import _address, defines, is_loopback, listening, server_settings
-from tests.conftest import CliResult
+from tests.conftest import CliResult, free_port
 
 Run = Callable[..., CliResult]
 CHECKS = ["graph-bind", "durable-commits", "time-limit", "load-csv", "graph-account", "secret-key", "debug",
@@ -35,7 +35,12 @@ def lines(result: CliResult) -> dict[str, list[str]]:
 @pytest.fixture
 def started(run_cli: Run, cli_env: dict[str, str]) -> Iterator[dict[str, str]]:
     """The embedded graph server of `cli_env`'s data directory, running; stopped afterwards."""
-    assert run_cli("db", "start", env=cli_env).code == 0
+    for _ in range(3):  # a free port can be taken by another test's server before ours binds it
+        result = run_cli("db", "start", env=cli_env)
+        if result.code == 0 or "already in use" not in result.stderr:
+            break
+        cli_env.update(RECOUPE_GRAPH_BOLT_PORT=str(free_port()), RECOUPE_GRAPH_HTTP_PORT=str(free_port()))
+    assert result.code == 0, result.stderr
     try:
         yield cli_env
     finally:
@@ -50,13 +55,31 @@ def test_a_good_deployment_passes(run_cli: Run, started: dict[str, str]) -> None
     ports = sorted(int(started[k]) for k in ("RECOUPE_GRAPH_BOLT_PORT", "RECOUPE_GRAPH_HTTP_PORT"))
     assert found["graph-bind"] == [f"ok the running graph server listens on loopback only (ports {ports[0]}, "
                                    f"{ports[1]})"]  # fmt: skip
-    assert found["durable-commits"] == ["ok the graph server runs with arcadedb.txWalFlush=2: commits are synced"]
+    assert found["durable-commits"] == [
+        "ok the graph server runs with arcadedb.txWalFlush=2: commits are synced"
+    ]
     assert found["time-limit"] == ["ok statements stop after 300 s on the graph server"]
     assert result.stdout.splitlines()[-1] == "0 to fix, 0 to review"
     document = json.loads(run_cli("doctor", "--json", env=started).stdout)
     assert document["ok"] is True and [c["name"] for c in document["checks"]] == CHECKS
-    bound = [(address, port) for address, port in listening() if port in ports]
-    assert {port for _, port in bound} == set(ports) and all(is_loopback(address) for address, _ in bound), bound
+    pid = json.loads(run_cli("db", "status", "--json", env=started).stdout)["pid"]
+    bound = listening(pid)  # the sockets the server's own process listens on: its two ports, nothing else
+    assert {port for _, port in bound} == set(ports) and all(is_loopback(address) for address, _ in bound), (
+        bound
+    )
+
+
+def test_a_reader_account_that_may_write_fails(run_cli: Run, started: dict[str, str]) -> None:
+    groups_file = Path(started["RECOUPE_HOME"]) / "graph" / "config" / "server-groups.json"
+    groups = json.loads(groups_file.read_text())
+    reader = groups["databases"]["*"]["groups"]["recoupe_reader"]
+    assert reader["types"]["*"]["access"] == ["readRecord"] and reader["access"] == []
+    reader["types"]["*"]["access"].append("updateRecord")
+    groups_file.write_text(json.dumps(groups))
+    result = run_cli("doctor", env=started)
+    assert result.code == 1 and lines(result)["graph-account"][0].startswith(
+        "FAIL the viewer's read-only account recoupe_reader may updateRecord — fix: restore "
+    ), result.stdout
 
 
 def test_the_embedded_server_has_load_csv_but_reads_no_file_nor_url(started: dict[str, str]) -> None:
@@ -86,13 +109,15 @@ def test_each_bad_setting_fails_with_its_fix(run_cli: Run, cli_env: dict[str, st
     found = lines(result)
     assert found["graph-bind"] == ["FAIL RECOUPE_GRAPH_HOST=0.0.0.0: the graph server would listen beyond this "
                                    "machine — fix: set RECOUPE_GRAPH_HOST=127.0.0.1"]  # fmt: skip
-    assert found["time-limit"][0].startswith("FAIL no command time limit") and "RECOUPE_GRAPH_COMMAND_TIMEOUT" in (
-        found["time-limit"][0]
+    assert (
+        found["time-limit"][0].startswith("FAIL no command time limit")
+        and "RECOUPE_GRAPH_COMMAND_TIMEOUT" in (found["time-limit"][0])
     )
     assert found["debug"] == ["FAIL Flask debug mode is on (FLASK_DEBUG): tracebacks and a debugger reach the "
                               "browser — fix: unset FLASK_DEBUG"]  # fmt: skip
-    assert found["cookies"][0].startswith("FAIL RECOUPE_COOKIE_SECURE=0") and "set RECOUPE_COOKIE_SECURE=1" in (
-        found["cookies"][0]
+    assert (
+        found["cookies"][0].startswith("FAIL RECOUPE_COOKIE_SECURE=0")
+        and "set RECOUPE_COOKIE_SECURE=1" in (found["cookies"][0])
     )
     assert found["file-modes"] == [
         f"FAIL {home} has mode 0755: other users of the machine can read it — fix: run `chmod 700 {home}`",
@@ -101,7 +126,7 @@ def test_each_bad_setting_fails_with_its_fix(run_cli: Run, cli_env: dict[str, st
         f"FAIL {key} has mode 0644: other users of the machine can read it — fix: run `chmod 600 {key}`",
     ]
     assert found["durable-commits"][0].startswith("ok ") and found["load-csv"][0].startswith("ok ")
-    assert result.stdout.splitlines()[-1] == "7 to fix, 0 to review"
+    assert result.stdout.splitlines()[-1] == "7 to fix, 1 to review"
     document = json.loads(run_cli("doctor", "--json", env=env).stdout)
     failed = [c["name"] for c in document["checks"] if c["status"] == "fail"]
     assert document["ok"] is False and failed == ["graph-bind", "time-limit", "debug", "cookies", "file-modes",

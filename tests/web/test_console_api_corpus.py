@@ -25,8 +25,8 @@ from recoupe.web.auth import accounts
 from tests.conftest import wipe
 from tests.graph import test_console, test_console_corpus
 from tests.graph.test_console import build, snapshot
-from tests.web.test_auth import PASSWORD, HttpsClient
 from tests.web.test_api import checked
+from tests.web.test_auth import PASSWORD, HttpsClient
 
 ATTEMPTS = test_console.OFFLINE + test_console_corpus.ATTEMPTS
 SLOW = (  # about 5 s of work on the server before its one row (tests/graph/test_console.py)
@@ -44,7 +44,9 @@ class Console:
 
     def post(self, body: dict[str, Any], role: str = "analyst", status: int = 200) -> Any:
         with self.app.test_client() as client:
-            response = client.post("/api/query", json=body, headers={"Authorization": f"Bearer {self.tokens[role]}"})
+            response = client.post(
+                "/api/query", json=body, headers={"Authorization": f"Bearer {self.tokens[role]}"}
+            )
             return checked(response, status)
 
 

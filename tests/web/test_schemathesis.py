@@ -77,3 +77,36 @@ def test_every_operation_answers_as_documented(
         case.call_and_validate(excluded_checks=UNCHECKED)
 
     answers_as_documented()
+
+
+def test_what_the_first_runs_found(city: City) -> None:
+    """Each answer that broke the document before it was fixed (see the closing note of issue 9)."""
+    with city.app.test_client() as client:
+        # a 500: the period before year 36 fell off the calendar; now any date outside 1900–2200 is a 400
+        url = "/api/hotspots?unit=cell&from=0036-09-14T12:43:29-22:00&to=0187-11-26T15:51:10Z"
+        refused = client.get(url, headers=bearer(city, "admin"))
+        assert refused.status_code == 400
+        assert refused.get_json()["error"]["fields"] == {
+            "from": "outside the years 1900 to 2200",
+            "to": "outside the years 1900 to 2200",
+        }
+        # an empty optional parameter means "absent", and the document says so
+        assert (
+            client.get("/api/forecasts?category=&offset=", headers=bearer(city, "admin")).status_code == 200
+        )
+        document = client.get("/api/openapi.json", headers=bearer(city, "admin")).get_json()
+    forecasts = document["paths"]["/api/forecasts"]["get"]
+    assert {p["name"]: p.get("allowEmptyValue") for p in forecasts["parameters"]} == {
+        "category": True,
+        "limit": True,
+        "offset": True,
+    }
+    # downloads declare their own media type, not JSON
+    answers = {path: item["get"]["responses"]["200"]["content"] for path, item in document["paths"].items()
+               if path.startswith("/api/exports/")}  # fmt: skip
+    assert {path: list(content) for path, content in answers.items()} == {
+        "/api/exports/csv": ["application/zip"],
+        "/api/exports/geojson": ["application/geo+json"],
+        "/api/exports/gexf": ["application/gexf+xml"],
+        "/api/exports/graphml": ["application/graphml+xml"],
+    }
