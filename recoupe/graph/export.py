@@ -108,7 +108,7 @@ def nodes(graph: Graph, selection: Selection, batch: int = 5000) -> Iterator[Nod
 
 
 def relationships(graph: Graph, selection: Selection, batch: int = 5000) -> Iterator[EdgeRecord]:
-    """The relationships between the selection's nodes, grouped by their source's label."""
+    """The relationships between the selection's nodes, grouped by their source (and its label)."""
     selection.check()
     with graph.session() as session:
         members = None if selection.everything else _members(session, selection, batch)
@@ -126,7 +126,8 @@ def relationships(graph: Graph, selection: Selection, batch: int = 5000) -> Iter
                 if label == "Incident":
                     texts |= {r["source"] for r in rows if r["type"] == "DAMAGED"}
                 spans = _person_spans(session, sorted(texts)) if texts else {}
-                for r in rows:
+                # grouped by source, so that a writer can drop a triple that parallel relationships repeat
+                for r in sorted(rows, key=lambda r: (str(r["source"]), r["type"], str(r["target"]))):
                     yield _edge(label, r, spans)
 
 

@@ -219,7 +219,9 @@ def write(
     on_node: Callable[[list[Triple]], None] | None = None,
 ) -> Counts:
     """Write the nodes then the relationships in `fmt` (turtle, nt, json-ld); `on_node` sees each node's
-    triples (validation reads them there, in chunks). Returns what was written."""
+    triples (validation reads them there, in chunks). Relationships come grouped by source (as
+    `recoupe.graph.export.relationships` gives them), so that a triple two of them share is written once.
+    Returns what was written."""
     if fmt not in WRITERS:
         raise InvalidInput(
             f"unknown RDF format {fmt!r}", f"use one of: {', '.join(WRITERS)}", {"format": fmt}
@@ -232,8 +234,12 @@ def write(
         if on_node is not None:
             on_node(block)
         triples, node_count = triples + len(block), node_count + 1
+    source, seen = ("", ""), set[Triple]()  # what the current source's relationships already said
     for edge in relationships:
-        block = edge_triples(edge, base)
+        if edge.source != source:
+            source, seen = edge.source, set()
+        block = [t for t in edge_triples(edge, base) if t not in seen]  # parallel edges repeat a triple
+        seen.update(block)
         writer.block(block)
         triples, edge_count = triples + len(block), edge_count + 1
     writer.close()

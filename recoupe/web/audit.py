@@ -309,7 +309,11 @@ def _entity(view: Mapping[str, Any], args: Mapping[str, str], body: Any) -> list
 
 
 def _statement(view: Mapping[str, Any], args: Mapping[str, str], body: Any) -> list[str]:
-    text = str(body.get("statement", "")) if isinstance(body, dict) else ""
+    return statement_objects(str(body.get("statement", "")) if isinstance(body, dict) else "")
+
+
+def statement_objects(text: str) -> list[str]:
+    """A console statement as journalled: its SHA-256 and its beginning."""
     return [f"sha256:{hashlib.sha256(text.encode('utf-8')).hexdigest()}", text[:MAX_TEXT]]
 
 

@@ -255,7 +255,10 @@ def login_submit() -> ResponseReturnValue:
     log.info("login of %s (%s) from %s", user.username, user.role, client)
     _audit().record("login.ok", [f"user:{user.username}"], actor=user.username, role=user.role)
     session_id, _ = store.open_session(user.username, replaces=request.cookies.get(cookie_name()))
-    response = redirect(safe_next(suivant))
+    target = safe_next(suivant)
+    if target == "/" and not allowed(user.role, "read.incidents") and allowed(user.role, "audit.read"):
+        target = url_for("journal_page.page")  # an auditor reads the journal, not the incidents
+    response = redirect(target)
     _set_cookie(response, "recoupe_session", session_id)
     response.delete_cookie(cookie_name("recoupe_login"), path="/", httponly=True, samesite="Strict",
                            secure=bool(current_app.config["RECOUPE_COOKIE_SECURE"]))  # fmt: skip

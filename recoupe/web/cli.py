@@ -346,4 +346,14 @@ def main() -> NoReturn:
     sys.exit(0)
 
 
-from recoupe.web import cli_audit, cli_console, cli_data, cli_doctor, cli_export, cli_forecast, cli_links, cli_serve, cli_users  # noqa: E402, F401
+from recoupe.web import (  # noqa: E402, F401
+    cli_audit,
+    cli_console,
+    cli_data,
+    cli_doctor,
+    cli_export,
+    cli_forecast,
+    cli_links,
+    cli_serve,
+    cli_users,
+)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 from flask import current_app
 
-from recoupe.web import runtime
+from recoupe.web import audit, runtime
+from recoupe.web.audit import statement_objects
 from recoupe.web.cli import cli, emit, json_option
 
 if TYPE_CHECKING:  # neo4j loads only when a command runs
@@ -37,6 +38,7 @@ def query(statement: str, limit: int, timeout_s: float, as_json: bool) -> None:
         statement = sys.stdin.read()
     target = runtime.graph_target(current_app.config, read_only=True)
     result = run_query(target, statement, limit=limit, timeout_s=timeout_s)
+    audit.record("console.query", statement_objects(statement))
     emit(as_json, result.as_dict(), table(result))
 
 
@@ -51,6 +53,7 @@ def analytics(top: int, as_json: bool) -> None:
 
     with runtime.open_graph(current_app.config) as graph:
         report = analyse(graph, top=top, largest=top)
+    audit.record("analytics.run", [f"top={top}"])
     emit(as_json, report.as_dict(), analytics_text(report))
 
 

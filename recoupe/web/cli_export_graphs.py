@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from flask import current_app
 
+from recoupe.web import audit
 from recoupe.web.cli import emit, json_option
 from recoupe.web.cli_export import export
 
@@ -72,6 +73,7 @@ def run(fmt: str, out: Path, as_json: bool, **options: Any) -> None:
     with runtime.open_graph(current_app.config, read_only=True) as graph:
         written = write_files(fmt, nodes(graph, chosen), relationships(graph, chosen), out)
     seconds = round(time.monotonic() - began, 2)
+    audit.record(f"export.{fmt}", [f"{k}={v}" for k, v in options.items() if v is not None])
     summary = {"format": fmt, **written.as_dict(), "seconds": seconds}
     held = (f"{written.features} features (of {written.nodes} nodes)" if fmt == "geojson"
             else f"{written.nodes} nodes, {written.relationships} relationships")  # fmt: skip

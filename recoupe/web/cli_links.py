@@ -64,6 +64,7 @@ def connections_command(incident_id: str, radius: float, hours: float, top: int,
 
     with runtime.open_graph(current_app.config, read_only=True) as graph:
         found = connections(graph, incident_id, radius, hours)
+    audit.record("view.connections", [f"incident:{incident_id}"])
     lines = [f"{len(found)} incidents connected to {incident_id} (radius {radius:g} m, {hours:g} h)"]
     for c in found[:top]:
         when = c.occurred_from.strftime("%Y-%m-%d %H:%M") if c.occurred_from else "?"
@@ -114,6 +115,7 @@ def cameras_for_command(incident_id: str | None, at: str | None, moment: str | N
                 raise InvalidInput(f"--at {at!r} is not LAT,LON", "give --at 43.2965,5.3698")
             views = cameras_at(graph, point[0], point[1], when)
             subject = f"{point[0]},{point[1]} at {when.isoformat()}"
+    audit.record("view.cameras", [subject if incident_id is None else f"incident:{incident_id}"])
     seen = [v for v in views if v.state == "seen"]
     out = [v for v in views if v.state == "out"]
     lines = [f"{subject}: seen by {len(seen)} camera(s), {len(out)} out of service"]
@@ -136,6 +138,7 @@ def timeline_command(entity: str, limit: int, as_json: bool) -> None:
 
     with runtime.open_graph(current_app.config, read_only=True) as graph:
         label, items = timeline(graph, entity, limit)
+    audit.record("view.timeline", [f"{label}:{entity}"])
     lines = [f"{entity} ({label}): {len(items)} incident(s)"]
     lines += [
         f"  {(i['occurred_from'] or '?')[:16]}  {i['id']:<28} {i['category'] or '?':<18} {i['relation']}"
@@ -157,6 +160,7 @@ def path_command(a: str, b: str, max_hops: int, as_json: bool) -> None:
 
     with runtime.open_graph(current_app.config, read_only=True) as graph:
         steps = path(graph, a, b, max_hops)
+    audit.record("view.path", [a, b])
     if not steps:
         text = f"no path between {a} and {b} within {max_hops} hops"
     else:
@@ -195,6 +199,7 @@ def hotspots_command(
         )
     with runtime.open_graph(current_app.config, read_only=True) as graph:
         rows = hotspots(graph, low, high, category, unit, cell_m, top)
+    audit.record("view.hotspots", [f"from={start}", f"to={end}", f"unit={unit}"])
     lines = [f"{'unit':<34} {'count':>6} {'before':>6} {'change':>7}"]
     for r in rows:
         change = "new" if r["change"] is None else f"{100 * r['change']:+.0f} %"

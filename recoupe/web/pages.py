@@ -166,8 +166,8 @@ def helpers() -> dict[str, Any]:
     """The words and helpers every template may use (an app-wide context processor)."""
     return {"navigation": navigation, "identity": auth.current_identity(), "can": can, "term": term,
             "number": number, "day": day, "when": when, "interval": interval, "change": change,
-            "reason": reason, "roles": ROLE_NAMES, "load_kinds": LOAD_KINDS, "relations": RELATIONS, "sources_of": SOURCES_OF,
-            "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
+            "reason": reason, "roles": ROLE_NAMES, "load_kinds": LOAD_KINDS, "relations": RELATIONS,
+            "sources_of": SOURCES_OF, "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
 
 
 # ---------------------------------------------------------------- the text with its mentions marked

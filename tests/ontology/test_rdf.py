@@ -183,3 +183,18 @@ def test_a_bad_format_or_base_is_refused() -> None:
         write(io.BytesIO(), [], [], "rdfxml", BASE)
     with pytest.raises(InvalidInput, match="not an http"):
         write(io.BytesIO(), [], [], "nt", "urn:x")
+
+
+def test_parallel_relationships_write_their_shared_triple_once() -> None:
+    twice = [
+        Edge("EXTRACTED_FROM", ("Person", "P-1A2B3C4D"), ("Incident", "T:D"), {"start": 40, "end": 50}),
+        Edge("EXTRACTED_FROM", ("Person", "P-1A2B3C4D"), ("Incident", "T:D"), {"start": 60, "end": 70}),
+        Edge("EXTRACTED_FROM", ("Incident", "T:D"), ("Source", "T")),
+    ]
+    graph, counts, _ = exported("nt", NODES, twice)
+    assert len(graph) == counts.triples  # nothing written twice
+    person = iri("Person", "P-1A2B3C4D")
+    assert len(list(graph.objects(person, RCP.EXTRACTED_FROM))) == 1
+    spans = {(graph.value(d, RCP.start), graph.value(d, RCP.end))
+             for d in graph.objects(person, PROV.qualifiedDerivation)}  # fmt: skip
+    assert spans == {(Literal(40), Literal(50)), (Literal(60), Literal(70))}

@@ -170,7 +170,8 @@ def test_the_journal_page_is_the_auditors(client: FlaskClient, city: City) -> No
             assert login(other, role).status_code == 302
             assert other.get("/journal").status_code == 403
             assert 'href="/journal"' not in other.get("/previsions").text
-    assert login(client, "auditor").status_code == 302
+    landing = login(client, "auditor")  # an auditor lands on the journal, not on a page refused to them
+    assert landing.status_code == 302 and landing.headers["Location"] == "/journal"
     page = client.get("/journal?action=login&actor=auditor")
     assert page.status_code == 200 and 'href="/journal"' in page.text  # in the navigation bar
     assert "login.ok" in page.text and "view.incident" not in page.text

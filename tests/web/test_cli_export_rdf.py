@@ -79,7 +79,7 @@ def test_export_rdf_validates_round_trips_and_keeps_names_out(
                                "--out", str(tmp_path / "week.nt"), "--json", env=env))  # fmt: skip
         week = rdflib.Graph().parse(tmp_path / "week.nt", format="nt")
         starts = [
-            o.toPython()
+            datetime.fromisoformat(str(o))
             for s in week.subjects(TYPE, RCP.Incident)
             for o in week.objects(s, RCP.occurred_from)
         ]

@@ -22,8 +22,8 @@ from tests.web import test_api
 from tests.web.test_api import City, bearer
 
 city = test_api.city
-EXAMPLES = 25  # per operation and mode
-FEWER = {("POST", "/api/reports"): 6}  # a citizen report runs spaCy and writes to the graph
+EXAMPLES = 100  # per operation and mode
+FEWER = {("POST", "/api/reports"): 10}  # a citizen report runs spaCy and writes to the graph
 DECLARED = (*api.OTHERS, *api.OPERATIONS)
 OPERATIONS = sorted({(op.method, op.path) for op in DECLARED})
 # Negative mode needs something to make invalid: a query parameter or a body (a bare path string has none).
