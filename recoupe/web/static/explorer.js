@@ -72,21 +72,7 @@
     }
   }
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (response.status === 401) {
-          throw new Error("Session expirée : reconnectez-vous.");
-        }
-        if (!response.ok) {
-          return response.json().then(
-            function (body) { throw new Error((body.error && body.error.message) || "Erreur " + response.status); },
-            function () { throw new Error("Erreur " + response.status); }
-          );
-        }
-        return response.json();
-      });
-  }
+  var getJSON = window.Recoupe.getJSON; // recoupe.js
 
   function checkedTypes() {
     return boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });

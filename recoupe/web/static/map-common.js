@@ -4,21 +4,7 @@
 (function () {
   "use strict";
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (response.status === 401) {
-          throw new Error("Session expirée : reconnectez-vous.");
-        }
-        if (!response.ok) {
-          return response.json().then(
-            function (body) { throw new Error((body.error && body.error.message) || "Erreur " + response.status); },
-            function () { throw new Error("Erreur " + response.status); }
-          );
-        }
-        return response.json();
-      });
-  }
+  var getJSON = window.Recoupe.getJSON; // recoupe.js
 
   // A popup's content: a title (a link when `href` is given), lines of plain text, an optional closing link
   // ({text, href}).
