@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from recoupe.ontology.cells import spreadsheet_safe
 from recoupe.ontology.geo import offset
 from recoupe.ontology.loader import ontology
 from recoupe.ontology.wkt import parse_wkt
@@ -163,7 +164,7 @@ def write_csv(nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord], node_fil
     for record in nodes:
         row = {k: text(v) for k, v in record.properties.items()}
         row |= {"node_id": node_id(record.label, record.key), "class": record.label, "key": record.key}
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
         written.nodes += 1
     writer = csv.DictWriter(edge_file, relationship_columns(), extrasaction="ignore")
     writer.writeheader()
@@ -172,7 +173,7 @@ def write_csv(nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord], node_fil
         row |= {"type": edge.type, "source": node_id(*edge.source), "target": node_id(*edge.target),
                 "source_class": edge.source[0], "source_key": edge.source[1], "target_class": edge.target[0],
                 "target_key": edge.target[1]}  # fmt: skip
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
         written.relationships += 1
     return written
 

@@ -554,3 +554,53 @@ UNWIND $ids AS id
 MATCH (i:Incident {id: id})<-[e:EXTRACTED_FROM]-(p:Person)
 RETURN i.id AS incident, e.start AS start, e.end AS end, p.pseudonym AS pseudonym
 """
+
+# ---------------------------------------------------------------- retention (recoupe/graph/retention.py)
+
+# An incident's time for retention: the end of its occurrence, else its start, else when it was reported.
+RETENTION_EXPIRED = """
+MATCH (i:Incident)
+WHERE coalesce(i.occurred_to, i.occurred_from, i.reported_at) < $cutoff
+RETURN i.id AS id ORDER BY id
+"""
+RETENTION_UNDATED = """
+MATCH (i:Incident) WHERE coalesce(i.occurred_to, i.occurred_from, i.reported_at) IS NULL
+RETURN count(i) AS count
+"""
+# What exists only because of incidents:
+RETENTION_LABELS = ("Person", "Plate", "Vehicle", "Object", "Organisation", "Place")
+RETENTION_INCIDENTS_OF = {
+    label: f"UNWIND $ids AS id MATCH (:Incident {{id: id}})--(n:{label}) WITH DISTINCT n "
+    "MATCH (n)--(k:Incident) RETURN n.id AS id, collect(DISTINCT k.id) AS incidents"
+    for label in RETENTION_LABELS
+}
+RETENTION_DELETE_NODES = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) DETACH DELETE n" for label in RETENTION_LABELS
+}
+RETENTION_CLEAR_CENTRALITY = {
+    label: f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) REMOVE n.centrality"
+    for label in ("Person", "Plate", "Place")
+}
+RETENTION_LINKS_OUT = """
+UNWIND $ids AS id MATCH (:Incident {id: id})-[r]->() RETURN type(r) AS type, count(r) AS count
+"""
+RETENTION_LINKS_IN = """
+UNWIND $ids AS id MATCH (a)-[r]->(:Incident {id: id})
+WHERE NOT (a:Incident AND a.id IN $all)
+RETURN type(r) AS type, count(r) AS count
+"""
+RETENTION_DELETE_INCIDENTS = "UNWIND $ids AS id MATCH (i:Incident {id: id}) DETACH DELETE i"
+RETENTION_SOURCE_SIZES = """
+MATCH (s:Source) OPTIONAL MATCH (s)<-[:EXTRACTED_FROM]-(i:Incident)
+RETURN s.id AS id, count(i) AS incidents
+"""
+RETENTION_SOURCES_OF = """
+UNWIND $ids AS id MATCH (:Incident {id: id})-[:EXTRACTED_FROM]->(s:Source)
+RETURN s.id AS id, count(*) AS count
+"""
+RETENTION_DELETE_SOURCES = "UNWIND $ids AS id MATCH (s:Source {id: id}) DETACH DELETE s"
+RETENTION_ANALYSED = """
+MATCH (n) WHERE n.series_id IS NOT NULL OR n.centrality IS NOT NULL RETURN count(n) AS count
+"""
+RETENTION_COUNT_FORECASTS = "MATCH (f:Forecast) RETURN count(f) AS count"
+RETENTION_DELETE_FORECASTS = "MATCH (f:Forecast) DETACH DELETE f"

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from recoupe.ingest.readers import PARIS, Rejected, _decode, parse_point, parse_time
 from recoupe.nlp.folding import fold_chars
+from recoupe.ontology.cells import spreadsheet_safe
 from recoupe.ontology.errors import IngestError, InvalidInput
 from recoupe.ontology.loader import ontology
 from recoupe.ontology.wkt import to_wkt
@@ -42,7 +43,6 @@ from recoupe.ontology.wkt import to_wkt
 Bounds = tuple[float, float, float, float]  # south, west, north, east
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, closed
 Polygon = tuple[Ring, ...]  # outer ring first, then holes
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MARSEILLE_DISTRICT = re.compile(r"132(0[1-9]|1[0-6])")  # INSEE codes of the 16 arrondissements
 
 
@@ -313,12 +313,6 @@ def write_rejects(path: Path, rejects: Iterable[Rejected]) -> str | None:
             cells = (spreadsheet_safe(r.id), spreadsheet_safe(r.reason))
             (quoted if any("\r" in cell for cell in cells) else writer).writerow((r.line, *cells))
     return str(target)
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets a leading quote
-    (OWASP, "CSV injection")."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _time_parser(time_format: str | None, zone: ZoneInfo) -> Callable[[str], datetime]:

@@ -23,6 +23,7 @@ from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
 from recoupe.graph.links import LOCATED, RuleResult, run_rules
 from recoupe.ingest.inventories import EventRow, write_rejects
 from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
+from recoupe.ingest.vault import Vault, sightings
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import Place
@@ -55,6 +56,8 @@ class IngestSummary:
     rejects_file: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
     incident_ids: list[str] = field(default_factory=list)  # created or updated, for their links
+    # unchanged ones are linked again: a run killed after writing them may not have linked them yet
+    unchanged_ids: list[str] = field(default_factory=list)
     links: list[RuleResult] = field(default_factory=list)
 
     @property
@@ -116,8 +119,10 @@ class Ingestor:
         pseudonym_key: bytes,
         batch_size: int = 200,
         link: bool = True,
+        vault: Vault | None = None,
     ) -> None:
         self.graph, self.extractor, self.key, self.batch_size = graph, extractor, pseudonym_key, batch_size
+        self.vault = vault  # where the persons' names go (before the graph: no pseudonym without its name)
         self.link = link  # run the link rules over what each call created or updated
         self.categories = set(ontology().vocabulary("IncidentCategory").notations)
         self.asset_labels: dict[str, str] = {}
@@ -202,6 +207,7 @@ class Ingestor:
             digest = event_hash(row)
             if known.get(incident) == digest:
                 summary.unchanged += 1
+                summary.unchanged_ids.append(incident)
                 continue
             if incident in known:
                 batch.replaced.append(incident)
@@ -237,8 +243,8 @@ class Ingestor:
 
     def _link(self, summary: IngestSummary) -> None:
         """The link rules over the incidents just created or updated (timed apart from the ingestion)."""
-        if self.link and summary.incident_ids:
-            summary.links = run_rules(self.graph, scope=summary.incident_ids)
+        if self.link and (summary.incident_ids or summary.unchanged_ids):
+            summary.links = run_rules(self.graph, scope=summary.incident_ids + summary.unchanged_ids)
 
     def ingest_report(
         self, report: Mapping[str, object], source: str = "citizen"
@@ -272,6 +278,7 @@ class Ingestor:
         todo = [row for row in rows if known.get(incident_id(row)) != row_hash(row)]
         summary.read += len(rows)
         summary.unchanged += len(rows) - len(todo)
+        summary.unchanged_ids += [incident_id(r) for r in rows if known.get(incident_id(r)) == row_hash(r)]
         if not todo:
             return None
         extractions = self.extractor.extract((incident_id(r), r.text, r.reported_at) for r in todo)
@@ -286,6 +293,8 @@ class Ingestor:
         batch = IncidentBatch()
         for row, extraction in zip(rows, extractions, strict=True):
             summary.entities += self._add(batch, row, extraction)
+        if self.vault is not None:
+            self.vault.keep(sightings(batch))
         return batch
 
     def commit(self, batch: IncidentBatch, summary: IngestSummary) -> None:

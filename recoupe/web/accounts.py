@@ -13,6 +13,7 @@ and `/api/health` needs a login (`require`); a role grants these permissions:
 | `explorer` (connections, timelines, paths) | | ✓ | ✓ | ✓ | |
 | `console` (the read-only Cypher console) | | ✓ | | ✓ | |
 | `ingest.reports` (submit reports) | | | ✓ | ✓ | |
+| `identity.reveal` (the name behind a pseudonym, with a motive) | | | ✓ | | |
 | `users.manage` (accounts and tokens) | | | | ✓ | |
 | `audit.read` (the consultation journal) | | | | | ✓ |
 
@@ -47,7 +48,7 @@ _ANALYSIS = _READ | {"read.entities", "explorer"}
 PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
     "viewer": frozenset(_READ),
     "analyst": frozenset(_ANALYSIS | {"console"}),
-    "investigator": frozenset(_ANALYSIS | {"ingest.reports"}),
+    "investigator": frozenset(_ANALYSIS | {"ingest.reports", "identity.reveal"}),
     "admin": frozenset(_ANALYSIS | {"console", "ingest.reports", "users.manage"}),
     "auditor": frozenset({"audit.read"}),
 }

@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from recoupe.ingest.redact import pseudonymised_incident
 from recoupe.ontology.errors import GraphQueryError, GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import auth, runtime
 from recoupe.web.cache import cached, forget
@@ -53,6 +54,7 @@ GRAPHS, EXTRACTOR = "recoupe.api.graphs", "recoupe.api.extractor"
 _graph_lock, _extractor_lock, _ingest_lock = threading.Lock(), threading.Lock(), threading.Lock()
 CONSOLE_TIMEOUT_S = 30.0
 SEE_ENTITIES = "read.entities"  # people (by pseudonym), plates and vehicles
+NO_PERSON = "[personne]"  # a person's name in a text, for a role that sees no person (not even a pseudonym)
 ENTITY_LABELS = ("Person", "Plate", "Vehicle")
 ENTITY_KINDS = {"person": "Person", "plate": "Plate", "camera": "Camera", "asset": "StreetAsset",
                 "place": "Place", "quartier": "Quartier"}  # fmt: skip
@@ -233,13 +235,14 @@ def incident(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
     record = incident_record(incident_id)
     if record is None:
         raise NotFound(f"Aucun incident « {incident_id} ».", "voir GET /api/incidents")
-    facts, mentions = record.facts, record.mentions
+    facts, mentions, damaged = record.facts, record.mentions, record.damaged
     identity = auth.current_identity()
     if identity is None or not auth.allowed(identity.user.role, SEE_ENTITIES):
+        facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged, NO_PERSON)
         mentions = [m for m in mentions if m["label"] not in ENTITY_LABELS]
     body = {k: v for k, v in facts.items() if k not in PLACE_FIELDS}
     body["place"] = {name: facts[k] for k, name in PLACE_FIELDS.items()}
-    body["mentions"], body["damaged"], body["near_repeats"] = mentions, record.damaged, record.near_repeats
+    body["mentions"], body["damaged"], body["near_repeats"] = mentions, damaged, record.near_repeats
     body["cameras"] = [view.as_dict() for view in record.cameras]
     return answer(body)
 
@@ -269,6 +272,9 @@ def incident_record(incident_id: str) -> IncidentRecord | None:
             mentions = store.api_incident_mentions(session, incident_id)
             damaged = store.api_incident_assets(session, incident_id)
             near_repeats = store.api_incident_near_repeats(session, incident_id)
+        # names never shown: each person's pseudonym in the text (every span moved to match), and for a role
+        # that sees no person, NO_PERSON in its place (`incident` and pages.incident)
+        facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged)
         return IncidentRecord(facts, mentions, damaged, near_repeats, cameras_for(graph(), incident_id))
 
     return cached(("incident", incident_id), read)
@@ -427,6 +433,7 @@ def console(q: dict[str, Any]) -> ResponseReturnValue:
 def report(q: dict[str, Any]) -> ResponseReturnValue:
     from recoupe.graph.home import DataHome
     from recoupe.ingest.pipeline import Ingestor
+    from recoupe.ingest.vault import Vault
 
     body = _body(REPORT_TYPES)  # nothing else: a "source" or "category" field would pass for an official log
     problems = {
@@ -436,9 +443,10 @@ def report(q: dict[str, Any]) -> ResponseReturnValue:
     }
     if problems:
         raise InvalidInput("Signalement invalide.", "voir /api/openapi.json", problems)
-    key = DataHome(Path(current_app.config["RECOUPE_HOME"])).pseudonym_key()
+    home = Path(current_app.config["RECOUPE_HOME"])
+    key = DataHome(home).pseudonym_key()
     with _ingest_lock:  # one report at a time through the one spaCy pipeline
-        ingestor = Ingestor(graph(read_only=False), extractor(), key)
+        ingestor = Ingestor(graph(read_only=False), extractor(), key, vault=Vault(home))
         try:
             incident_id, summary = ingestor.ingest_report(body, source="citizen")
         except InvalidInput as exc:

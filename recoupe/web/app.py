@@ -24,6 +24,7 @@ from recoupe.web import (
     explorer,
     exports,
     forecast_page,
+    identity,  # noqa: F401  (declares its API route when imported)
     map_page,
     ontology_page,
     pages,

@@ -281,14 +281,15 @@ def os_user() -> str:
 
 
 def record(action: str, objects: Iterable[str] = (), *, actor: str | None = None,
-           role: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """Journal `action` by the request's user (or `actor`), or by `cli:<os user>` outside a request."""
+           role: str | None = None, why: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Journal `action` by the request's user (or `actor`), or by `cli:<os user>` outside a request; `why`:
+    a motive given otherwise than as `motif` (an identity reveal's JSON body)."""
     if not has_request_context():
-        return journal().append(actor or f"cli:{os_user()}", role, action, objects, None, "local")
+        return journal().append(actor or f"cli:{os_user()}", role, action, objects, why, "local")
     identity = auth.current_identity()
     if actor is None and identity is not None:
         actor, role = identity.user.username, identity.user.role
-    return journal().append(actor or "anonymous", role, action, objects, motive(), request.remote_addr)
+    return journal().append(actor or "anonymous", role, action, objects, why or motive(), request.remote_addr)
 
 
 # ---------------------------------------------------------------- what each endpoint consults
@@ -351,7 +352,7 @@ NOT_CONSULTATIONS = frozenset({
     "auth.login_submit", "auth.logout", "console_page.page", "api.saved_queries", "api.quartiers",
     "api.map_streets", "api.map_assets", "api.cameras", "forecast_page.chart", "ontology_page.page",
     "ontology_page.turtle", "ontology_page.jsonld", "ontology_page.shapes", "ontology_page.shapes_turtle",
-    "ontology_page.shapes_jsonld",
+    "ontology_page.shapes_jsonld", "api.reveal_identity",  # the last one journals itself (identity.py)
 })  # fmt: skip
 
 

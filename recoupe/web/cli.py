@@ -353,7 +353,9 @@ from recoupe.web import (  # noqa: E402, F401
     cli_doctor,
     cli_export,
     cli_forecast,
+    cli_identity,
     cli_links,
+    cli_retention,
     cli_serve,
     cli_users,
 )

@@ -161,6 +161,7 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int,
 
     from recoupe.graph.home import DataHome
     from recoupe.ingest.pipeline import Ingestor, IngestSummary
+    from recoupe.ingest.vault import Vault
     from recoupe.nlp.extract import Extractor
     from recoupe.web import runtime
 
@@ -176,7 +177,8 @@ def ingest_logs(file: Path, source: str | None, batch_size: int, processes: int,
     key = DataHome(Path(config["RECOUPE_HOME"])).pseudonym_key()
     with runtime.open_graph(config) as graph:
         extractor = Extractor(processes=processes)
-        summary = Ingestor(graph, extractor, key, batch_size).ingest_file(file, source, progress)
+        vault = Vault(Path(config["RECOUPE_HOME"]))
+        summary = Ingestor(graph, extractor, key, batch_size, vault=vault).ingest_file(file, source, progress)
     if interactive:
         click.echo("\r" + progress_bar(summary.read, summary.read, summary.rate), err=True)
     _journal("logs", summary)

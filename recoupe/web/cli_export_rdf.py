@@ -10,6 +10,7 @@ from typing import Any
 import click
 from flask import current_app
 
+from recoupe.web import audit
 from recoupe.web.cli import emit
 from recoupe.web.cli_export import export
 from recoupe.web.cli_export_graphs import selection, selection_options
@@ -44,6 +45,7 @@ def rdf_command(fmt: str, check: bool, out: Path, as_json: bool, **options: Any)
             on_node=validation.add if validation else None,
         )
     partial.replace(out)  # a reader never sees half a file under the final name
+    audit.record("export.rdf", [f"{k}={v}" for k, v in options.items() if v is not None])
     summary: dict[str, Any] = {
         "format": fmt, "triples": counts.triples, "nodes": counts.nodes,
         "relationships": counts.relationships, "seconds": round(time.monotonic() - began, 2),

@@ -98,6 +98,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data); 0: never.",
     ),
     Setting(
+        "RECOUPE_RETENTION",
+        "3y",
+        "How long incidents are kept (`90d`, `18m`, `3y`): `recoupe retention purge` erases older ones.",
+    ),
+    Setting(
         "RECOUPE_TILE_URL",
         "",
         "Map tiles URL (`https://tiles.example.org/{z}/{x}/{y}.png`); empty: no tiles, no tile request.",

@@ -20,11 +20,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, make_response, render_template
 from flask.typing import ResponseReturnValue
 
+from recoupe.ingest.redact import pseudonymised_incident
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import auth
 from recoupe.web.api import (
     ENTITY_KINDS,
     ENTITY_LABELS,
+    NO_PERSON,
     SEE_ENTITIES,
     _moment,
     close_graphs,
@@ -361,6 +363,8 @@ def incident(incident_id: str) -> ResponseReturnValue:
     facts, damaged = record.facts, record.damaged
     mentions = [dict(m) for m in record.mentions]  # the cache's rows stay as the graph gave them
     entities = can(SEE_ENTITIES)
+    if not entities:  # not even a pseudonym in the text (api.incident does the same)
+        facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged, NO_PERSON)
     text = facts["text"] or ""
     spans = [mention_mark(m, entities) for m in mentions]
     spans += [(d["start"], d["end"], "ASSET", f"mobilier urbain {d['id']}") for d in damaged]

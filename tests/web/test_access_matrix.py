@@ -37,6 +37,7 @@ README_ROLES = {
     "explorer": {"analyst", "investigator", "admin"},
     "console": {"analyst", "admin"},
     "ingest.reports": {"investigator", "admin"},
+    "identity.reveal": {"investigator"},
     "users.manage": {"admin"},
     "audit.read": {"auditor"},
 }
@@ -94,6 +95,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | tuple[str, ...], int, Any]] = {
     ("GET", "/api/queries"): ("/api/queries", ("console",), 200, None),
     ("POST", "/api/query"): ("/api/query", ("console",), 200, {"statement": "RETURN 1 AS one"}),
     # a report the row check refuses (an id must be text or a whole number): allowed, and nothing ingested
+    ("POST", "/api/persons/<pseudonym>/identity"): (  # no motive: allowed, and nothing revealed
+        "/api/persons/P-00000000/identity", ("identity.reveal",), 400, {"case": "PV 1"}),
     ("POST", "/api/reports"): ("/api/reports", ("ingest.reports",), 400, {"id": 1.5, "text": "x"}),
 }  # fmt: skip
 NOT_STORED = ("/static/", "/vendor/")  # public files the browser may keep; everything else: no-store

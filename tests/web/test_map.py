@@ -73,7 +73,8 @@ def test_the_map_page_loads_its_scripts_from_this_server_and_names_its_layers(ci
     scripts = re.findall(r"<script([^>]*)>", text)
     assert scripts == [' src="/vendor/leaflet/dist/leaflet.js"',
                        ' src="/vendor/leaflet.markercluster/dist/leaflet.markercluster.js"',
-                       ' src="/static/map-common.js"', ' src="/static/map.js"']  # nothing inline  # fmt: skip
+                       ' src="/static/recoupe.js"', ' src="/static/map-common.js"',
+                       ' src="/static/map.js"']  # nothing inline  # fmt: skip
     assert "style=" not in text and "<style" not in text and "//" not in "".join(scripts)
     assert '<a href="/carte" aria-current="page">Carte</a>' in text
     assert 'value="2025-03-01"' in text and 'value="2025-06-30"' in text
@@ -291,6 +292,7 @@ def test_the_incident_page_has_a_small_map_of_its_place(city: City) -> None:
     assert attrs["quartiers-url"] == "/api/quartiers" and attrs["streets-url"] == "/api/map/streets"
     assert "cercle : la précision « rue », environ 250 m autour" in text
     assert re.findall(r"<script([^>]*)>", text) == [' src="/vendor/leaflet/dist/leaflet.js"',
+                                                    ' src="/static/recoupe.js"',
                                                     ' src="/static/map-common.js"',
                                                     ' src="/static/incident-map.js"']  # fmt: skip
     assert "style=" not in text

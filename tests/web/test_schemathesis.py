@@ -22,7 +22,7 @@ from tests.web import test_api
 from tests.web.test_api import City, bearer
 
 city = test_api.city
-EXAMPLES = 100  # per operation and mode
+EXAMPLES = 60  # per operation and mode
 FEWER = {("POST", "/api/reports"): 10}  # a citizen report runs spaCy and writes to the graph
 DECLARED = (*api.OTHERS, *api.OPERATIONS)
 OPERATIONS = sorted({(op.method, op.path) for op in DECLARED})

@@ -1,0 +1,107 @@
+"""The identity vault: names sealed with AES-GCM apart from the graph, files 0600, a wrong or missing key
+fails closed, and ingestion fills it (idempotently) while the graph keeps only pseudonyms."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from recoupe.graph.connection import Graph
+from recoupe.graph.schema import apply_schema
+from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.vault import Sighting, Vault, VaultLocked
+from recoupe.nlp.extract import Extractor
+from recoupe.ontology.errors import NotFound
+from recoupe.ontology.loader import ontology
+
+KEY = bytes(32)
+BENALI = Sighting("a" * 24, "P-AAAAAAAA", "Karim BENALI", "T:1")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_round_trip_and_file_modes(tmp_path: Path) -> None:
+    vault = Vault(tmp_path)
+    again = Sighting(BENALI.person_id, BENALI.pseudonym, "BENALI Karim", "T:2")
+    assert vault.keep([BENALI, again, BENALI]) == 2
+    assert vault.keep([BENALI]) == 0  # idempotent
+    (found,) = Vault(tmp_path).reveal("P-AAAAAAAA")  # a fresh instance reads the key from its file
+    assert found.as_dict() == {
+        "pseudonym": "P-AAAAAAAA",
+        "names": [
+            {"name": "BENALI Karim", "incidents": ["T:2"]},
+            {"name": "Karim BENALI", "incidents": ["T:1"]},
+        ],
+    }
+    assert vault.count() == 1
+    assert _mode(tmp_path / "secrets" / "vault.key") == 0o600 and _mode(tmp_path / "secrets") == 0o700
+    assert _mode(vault.path) == 0o600 and _mode(vault.dir) == 0o700
+    assert b"BENALI" not in vault.path.read_bytes()  # sealed, not merely stored
+    with pytest.raises(NotFound):
+        vault.reveal("P-NOBODY00")
+
+
+def test_a_wrong_key_fails_closed(tmp_path: Path) -> None:
+    Vault(tmp_path).keep([BENALI])
+    sealed = Vault(tmp_path).path.read_bytes()
+    (tmp_path / "secrets" / "vault.key").write_text("11" * 32 + "\n")
+    with pytest.raises(VaultLocked, match="does not open"):
+        Vault(tmp_path).reveal("P-AAAAAAAA")
+    other = Sighting(BENALI.person_id, BENALI.pseudonym, "K. BENALI", "T:9")
+    with pytest.raises(VaultLocked):
+        Vault(tmp_path).keep([other])  # nothing is overwritten with the wrong key
+    assert Vault(tmp_path).path.read_bytes() == sealed
+
+
+def test_a_missing_or_open_key_fails_closed(tmp_path: Path) -> None:
+    Vault(tmp_path).keep([BENALI])
+    key = tmp_path / "secrets" / "vault.key"
+    key.chmod(0o644)
+    with pytest.raises(VaultLocked, match="readable by other users"):
+        Vault(tmp_path).reveal("P-AAAAAAAA")
+    key.unlink()
+    with pytest.raises(VaultLocked, match=r"key .* is missing"):
+        Vault(tmp_path).reveal("P-AAAAAAAA")
+    assert not key.exists()  # no new key that would seal new names beside unreadable old ones
+
+
+def test_a_blob_moved_to_another_person_does_not_open(tmp_path: Path) -> None:
+    vault = Vault(tmp_path)
+    vault.keep([BENALI, Sighting("b" * 24, "P-BBBBBBBB", "Nadia DUPONT", "T:3")])
+    with sqlite3.connect(vault.path) as conn:
+        sealed = conn.execute("SELECT sealed FROM identities WHERE person_id = ?", ("a" * 24,)).fetchone()[0]
+        conn.execute("UPDATE identities SET sealed = ? WHERE person_id = ?", (sealed, "b" * 24))
+    with pytest.raises(VaultLocked):
+        vault.reveal("P-BBBBBBBB")
+
+
+def test_ingestion_fills_the_vault_and_the_graph_keeps_no_name(graph: Graph, tmp_path: Path) -> None:
+    apply_schema(graph, ontology())
+    logs = tmp_path / "logs.csv"
+    with open(logs, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["id", "reported_at", "source", "text"])
+        writer.writerow(["1", "2025-03-14T23:40:00+01:00", "PM",
+                         "Vol à l'arraché rue Paradis vers 23h, victime Mme Nadia BENALI."])  # fmt: skip
+        writer.writerow(["2", "2025-03-15T10:00:00+01:00", "PM",
+                         "Nouvelle plainte de Mme BENALI Nadia pour menaces, rue Paradis."])  # fmt: skip
+    vault = Vault(tmp_path / "home")
+    ingestor = Ingestor(graph, Extractor(), KEY, vault=vault)
+    assert ingestor.ingest_file(logs).created == 2
+    pseudonym = "P-" + person_key("Nadia BENALI", KEY)[:8].upper()
+    (identity,) = vault.reveal(pseudonym)
+    names = identity.as_dict()["names"]
+    assert {n["name"] for n in names} == {"Nadia BENALI", "BENALI Nadia"}
+    assert sorted(i for n in names for i in n["incidents"]) == ["PM:1", "PM:2"]
+    sealed = vault.path.read_bytes()
+    assert ingestor.ingest_file(logs).unchanged == 2 and vault.path.read_bytes() == sealed  # idempotent
+    with graph.session() as session:  # the graph: keyed id and pseudonym, no name
+        persons = [dict(r["p"]) for r in session.run("MATCH (p:Person) RETURN p")]
+    assert [p["pseudonym"] for p in persons] == [pseudonym]
+    assert "BENALI" not in repr(persons)
