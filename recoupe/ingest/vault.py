@@ -18,13 +18,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from recoupe.graph.incidents import IncidentBatch
 from recoupe.ontology.errors import DataDirError, NotFound
+
+if TYPE_CHECKING:  # the graph's driver and the cipher load when used, not with `recoupe --help`
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from recoupe.graph.incidents import IncidentBatch
 
 NONCE = 12  # bytes, AES-GCM's standard nonce, random for every seal
 SCHEMA = """
@@ -88,6 +89,8 @@ class Vault:
     # ------------------------------------------------------------------ key and file
 
     def _aead(self) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         if self._cipher is None:
             self._cipher = AESGCM(self._key())
         return self._cipher
@@ -152,6 +155,8 @@ class Vault:
         return nonce + self._aead().encrypt(nonce, plain, person_id.encode("utf-8"))
 
     def _open(self, person_id: str, sealed: bytes) -> dict[str, list[str]]:
+        from cryptography.exceptions import InvalidTag
+
         try:
             plain = self._aead().decrypt(sealed[:NONCE], sealed[NONCE:], person_id.encode("utf-8"))
         except InvalidTag:

@@ -30,7 +30,7 @@ from recoupe.web import api, create_app
 from recoupe.web.auth import accounts
 from tests.conftest import RECOUPE, CliResult, free_port, settings_for, wipe
 
-RUNS = int(os.environ.get("CRASH_RUNS", 10))
+RUNS = 10
 SEED = 9
 LOGS = 80  # a small demo-city file: the runs' size is cut, not their number
 BATCH = "8"
@@ -165,7 +165,7 @@ def test_kill_9_of_the_ingestion_at_random_points(
         with connect(server.target()) as g:
             child = _ingest(logs, env, tmp_path)
             _first_batch(g, child)
-            time.sleep(draw.uniform(0.0, 1.1) * expected[2])  # during the writes or the link rules
+            time.sleep(draw.uniform(0.0, 0.9) * expected[2])  # during the writes or the link rules
             if child.poll() is None:
                 os.kill(child.pid, signal.SIGKILL)
             child.wait()
@@ -174,7 +174,8 @@ def test_kill_9_of_the_ingestion_at_random_points(
             assert summary["created"] == LOGS - partials[-1]
             _same(g, expected, f"run {n} (killed with {partials[-1]} incidents written)")
     print(f"fingerprint {expected[0]}, writes {expected[2]:.1f} s; incidents when killed: {partials}")
-    assert sum(0 < p < LOGS for p in partials) >= RUNS // 2, partials  # most kills landed mid-file
+    # kills land mid-file (whole batches only) or after the last batch, during the link rules
+    assert sum(0 < p < LOGS for p in partials) >= 3 and all(p % int(BATCH) == 0 for p in partials), partials
 
 
 def test_kill_9_of_the_graph_server_during_an_ingestion(
