@@ -90,8 +90,9 @@
   // to its markers with a margin (the plugin's own zoom puts them on the map's edges, under the controls);
   // spread them out when they share one point or the zoom is at its end.
   function clustered(map, kind, options) {
+    // no cluster animation: markers appear where they end up (less motion, and nothing drawn twice mid-way)
     var group = L.markerClusterGroup(L.extend({ iconCreateFunction: clusterIcon(kind), showCoverageOnHover: false,
-      zoomToBoundsOnClick: false, spiderfyOnMaxZoom: false }, options));
+      zoomToBoundsOnClick: false, spiderfyOnMaxZoom: false, animate: false }, options));
     group.on("clusterclick clusterkeypress", function (event) {
       var key = event.originalEvent && event.originalEvent.key;
       if (event.type === "clusterkeypress" && key !== "Enter" && key !== " ") {
