@@ -3,7 +3,8 @@
 Chromium (the system's /usr/bin/chromium, driven by Playwright) logs in as an analyst and opens each page;
 once the network is idle (the map's, the explorer's and the forecasts' data loaded), every response the page
 caused is counted: the document, the app's scripts and style sheets (/static/), the npm libraries (/vendor/)
-and the data (/api/). Sizes are the bodies as sent (no compression: waitress sends none). A second visit with
+and the data (/api/). Sizes are the bodies as received (encoded: the API's JSON is gzipped, pages and files
+are not). A second visit with
 the browser's cache warm shows what the libraries cost only once (they are served with max-age).
 
 Run: .venv/bin/python benchmarks/page_weight.py [--logs 2000] [--home DIR]

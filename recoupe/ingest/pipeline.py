@@ -2,7 +2,8 @@
 
 Each batch is one transaction. An incident whose text hash is already stored is skipped (re-ingesting a file
 changes nothing); one whose text changed has its earlier facts removed before the new ones are written; a run
-killed at any point leaves only whole batches, and the rerun finishes the file without duplicates. Persons are
+killed at any point leaves only whole batches, and the rerun finishes the file without duplicates (and
+links the incidents it finds unchanged: the killed run may have written them without their links). Persons are
 stored under a keyed hash of their normalised name (the key lives in the data directory), never by name.
 """
 
