@@ -34,6 +34,7 @@ MATRIX = {
     "ingest.reports": {"investigator", "admin"},
     "users.manage": {"admin"},
     "audit.read": {"auditor"},
+    "identity.reveal": {"investigator"},
 }
 
 
@@ -152,7 +153,8 @@ def test_bearer_token(client: FlaskClient, store: AccountStore, clock: Clock) ->
     auth = {"Authorization": f"Bearer {secret}"}
     body = me(client, headers=auth).get_json()
     assert body == {"username": "bot", "name": "bot", "role": "investigator",
-                    "permissions": ["explorer", "forecasts", "ingest.reports", "read.entities", "read.incidents"]}  # fmt: skip
+                    "permissions": ["explorer", "forecasts", "identity.reveal", "ingest.reports", "read.entities",
+                                    "read.incidents"]}  # fmt: skip
     assert client.post("/api/probe/write", headers=auth).status_code == 200  # no CSRF token for a bearer
     assert store.tokens("bot")[0].last_used_at == "2025-03-14T12:00:00+00:00"
     assert me(client, headers={"Authorization": f"Bearer {secret}x"}).status_code == 401
