@@ -9,7 +9,11 @@ Each endpoint runs twice: with the viewer's cache of graph reads on (RECOUPE_CAC
 and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (waitress, the
 production server) runs in its own process with one thread per client; the load generator is this process.
 
+With `--mixed 60`, one run instead: every client picks a page or an API call at random for 60 s, and the
+server's resident memory is sampled each second (the security issue's load run: zero errors, flat memory).
+
 Run: .venv/bin/python benchmarks/web_load.py [--logs 2000] [--clients 20] [--seconds 15] [--home DIR]
+     [--mixed SECONDS]
 (--home: an existing data directory with a demo city, used as it is instead of building one.)
 Prints a table and one JSON line.
 """
@@ -51,6 +55,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
+    mixed_help = "instead: one mixed run of pages and API calls; the server's memory sampled"
+    parser.add_argument("--mixed", type=int, default=0, metavar="SECONDS", help=mixed_help)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="recoupe-web-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECOUPE_")}
@@ -98,6 +104,10 @@ def main() -> None:
             f"{name:<46} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
             f"{r['p99_ms']:>8.1f} {r['bytes_mean']:>9.0f}"
         )
+    for name, r in results.items():
+        if "rss_mib_max" in r:
+            print(f"{name}: {r['rate_per_s']} requests/s; server memory {r['rss_mib_start']} MiB after "
+                  f"warm-up, {r['rss_mib_end']} MiB at the end, {r['rss_mib_max']} MiB at most")  # fmt: skip
     print(json.dumps({"logs": args.logs, "clients": args.clients, "results": results}))
 
 
@@ -105,7 +115,7 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
     """Each endpoint with the cache on (the default, RECOUPE_CACHE_SECONDS=10) and off (0), side by side;
     `recoupe serve` runs in its own process (waitress, one thread per client), as in production."""
     results: dict[str, dict[str, float]] = {}
-    for cache_s in ("10", "0"):
+    for cache_s in ("10",) if args.mixed else ("10", "0"):
         port = free_port()
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("recoupe")), "serve", "--port", str(port), "--threads",
@@ -117,7 +127,12 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(base + "/api/health", server)
-            for name, r in endpoints_under_load(args, token, base).items():
+            endpoints = build_endpoints(args, token, base)
+            if args.mixed:
+                results["mixed pages and API [cache on]"] = mixed(endpoints, args, server.pid)
+                continue
+            for name, call in endpoints.items():
+                r = hammer(call, args.clients, args.seconds)
                 results[f"{name} [cache {'on' if cache_s != '0' else 'off'}]"] = r
         finally:
             server.terminate()
@@ -138,7 +153,35 @@ def wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{url} did not answer within 60 s")
 
 
-def endpoints_under_load(args: argparse.Namespace, token: str, base: str) -> dict[str, dict[str, float]]:
+def mixed(
+    endpoints: dict[str, Callable[[int], bytes]], args: argparse.Namespace, pid: int
+) -> dict[str, float]:
+    """Every client picks a page or an API call at random, for `--mixed` seconds; the server's resident memory
+    is sampled each second (flat memory: the last 10 s against the first 10 s after warm-up)."""
+    calls = list(endpoints.values())
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+                rss = next(line for line in fh if line.startswith("VmRSS:"))
+            samples.append(int(rss.split()[1]) / 1024)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = hammer(lambda c: random.choice(calls)(c), args.clients, float(args.mixed))
+    finally:
+        done.set()
+        sampler.join(timeout=5)
+    first, last = samples[5:15] or samples[:1], samples[-10:] or samples[-1:]
+    return {**result, "rate_per_s": round(result["requests"] / args.mixed, 1),
+            "rss_mib_start": round(statistics.mean(first), 1), "rss_mib_end": round(statistics.mean(last), 1),
+            "rss_mib_max": round(max(samples), 1)}  # fmt: skip
+
+
+def build_endpoints(args: argparse.Namespace, token: str, base: str) -> dict[str, Callable[[int], bytes]]:
     bearer = {"Authorization": f"Bearer {token}"}
 
     def get(path: str, headers: dict[str, str], opener: urllib.request.OpenerDirector | None = None) -> bytes:
@@ -178,7 +221,15 @@ def endpoints_under_load(args: argparse.Namespace, token: str, base: str) -> dic
             f"/api/incidents/{quote(random.choice(ids))}/connections", bearer
         ),
     }
-    return {name: hammer(call, args.clients, args.seconds) for name, call in endpoints.items()}
+    if args.mixed:  # the other pages and the map's background, as browsers ask for them
+        endpoints |= {
+            "dashboard": lambda c: get("/", {}, openers[c]),
+            "map page": lambda c: get("/carte", {}, openers[c]),
+            "forecasts page": lambda c: get("/previsions", {}, openers[c]),
+            "quartiers": lambda c: get("/api/quartiers", {**bearer, "Accept-Encoding": "gzip"}),
+            "incident API": lambda c: get(f"/api/incidents/{quote(random.choice(ids))}", bearer),
+        }
+    return endpoints
 
 
 def quote(incident_id: str) -> str:

@@ -24,6 +24,7 @@ from recoupe.ontology.errors import InvalidInput, RecoupeError
 from recoupe.ontology.wkt import parse_wkt
 from recoupe.web import auth, vendor
 from recoupe.web.api import answer, endpoint, graph
+from recoupe.web.cache import cached
 from recoupe.web.map_page import categories
 from recoupe.web.openapi import CATEGORY, Param
 from recoupe.web.pages import MONTHS, can, number, page_error
@@ -268,15 +269,21 @@ def page() -> ResponseReturnValue:
     category = _choice("category", [code for code, _ in known]) or None
     cell = (request.args.get("cell") or "").strip()[:100] or None
     with graph().session() as session:
-        runs = store.web_forecast_runs(session)
+        runs = cached(("forecast-runs",), lambda: store.web_forecast_runs(session))
         horizons = sorted({str(r["horizon"]) for r in runs if r["horizon"]}, key=lambda h: (len(h), h))
         horizon = _choice("horizon", horizons) or (horizons[0] if horizons else None)
-        total = store.web_count_forecasts(session, category, horizon, cell)
-        rows = store.web_forecasts(session, category, horizon, cell, 0, TOP) if total else []
-    for row in rows:
-        row["pieces"] = pieces(row.get("explanation"))
+
+        def read() -> tuple[int, list[dict[str, Any]]]:
+            total = store.web_count_forecasts(session, category, horizon, cell)
+            rows = store.web_forecasts(session, category, horizon, cell, 0, TOP) if total else []
+            for row in rows:
+                row["pieces"] = pieces(row.get("explanation"))
+            return total, rows
+
+        total, rows = cached(("forecast-rows", category, horizon, cell), read)
     links = can("read.incidents")
-    recent = recent_incidents(rows) if links and rows else {}
+    key = ("forecast-recent", category, horizon, cell)
+    recent = cached(key, lambda: recent_incidents(rows)) if links and rows else {}
     report = reports.read_latest(reports.reports_dir(_home()))
     chart = reports.latest_chart(reports.reports_dir(_home())) is not None
     return render_template(

@@ -93,9 +93,12 @@ def carte() -> ResponseReturnValue:
     from recoupe.graph import store
 
     clock = datetime.now(UTC)
-    with graph().session() as session:
-        latest = store.api_incidents(session, 0, 1, high=clock)
-    _, end, _ = data_now(clock, latest)
+
+    def read() -> list[dict[str, Any]]:
+        with graph().session() as session:
+            return store.api_incidents(session, 0, 1, high=clock)
+
+    _, end, _ = data_now(clock, cached(("latest-incident",), read))
     last = _day(request.args.get("to")) or (end.astimezone(PARIS) - timedelta(microseconds=1)).date()
     first = _day(request.args.get("from")) or last - timedelta(days=DEFAULT_DAYS - 1)
     first = min(first, last)

@@ -35,6 +35,7 @@ from recoupe.web.api import (
     incident_record,
     linked,
 )
+from recoupe.web.cache import cached
 
 if TYPE_CHECKING:  # neo4j loads with the first page that reads the graph
     from recoupe.graph.links import CameraPoint
@@ -330,8 +331,18 @@ def cameras_out(
 @pages.get("/")
 @auth.require("read.incidents")
 def dashboard() -> ResponseReturnValue:
-    from recoupe.graph import investigate, store
     from recoupe.ingest import journal
+
+    board = dict(cached(("dashboard",), dashboard_data))  # the same for every user; the role's filters below
+    if not can("forecasts"):
+        board["forecasts"] = None
+    board["loads"] = journal.latest(Path(current_app.config["RECOUPE_HOME"]), LOADS)
+    return render_template("dashboard.html", hotspot_days=HOTSPOT_DAYS, **board)
+
+
+def dashboard_data() -> dict[str, Any]:
+    """What the dashboard shows, read from the graph (kept by the cache: every screen asks the same)."""
+    from recoupe.graph import investigate, store
     from recoupe.ontology.loader import ontology
 
     clock = datetime.now(UTC)
@@ -342,16 +353,15 @@ def dashboard() -> ResponseReturnValue:
                  for m in week_starts(end)]  # fmt: skip
         sources = store.sources(session)
         per_source = store.web_incidents_by_source(session)
-        forecasts = store.top_forecasts(session, None, TOP) if can("forecasts") else None
+        forecasts = store.top_forecasts(session, None, TOP)
     hotspots = investigate.hotspots(graph(), end - timedelta(days=HOTSPOT_DAYS), end, top=TOP)
     chart = weekly_chart(weeks, ontology().vocabulary("IncidentCategory").notations)
     points, labels = fleet()
     out = cameras_out(points, labels, now)
     sources.sort(key=lambda s: (s.ingested_at is None, -(s.ingested_at or clock).timestamp(), s.name))
-    return render_template("dashboard.html", now=now, end=end, historical=historical, chart=chart,
-                           hotspots=hotspots, hotspot_days=HOTSPOT_DAYS, latest=latest, sources=sources,
-                           loads=journal.latest(Path(current_app.config["RECOUPE_HOME"]), LOADS),
-                           per_source=per_source, forecasts=forecasts, out=out)  # fmt: skip
+    return {"now": now, "end": end, "historical": historical, "chart": chart, "hotspots": hotspots,
+            "latest": latest, "sources": sources, "per_source": per_source, "forecasts": forecasts,
+            "out": out}  # fmt: skip
 
 
 @pages.get("/incidents/<path:incident_id>")

@@ -286,12 +286,14 @@ def test_without_a_report_the_page_says_how_to_make_one(city: City) -> None:
 def test_without_forecasts_the_page_says_how_to_make_them(city: City, graph_server: EmbeddedServer) -> None:
     with connect(graph_server.target()) as graph, graph.session() as session:
         session.run(queries.REMOVE_FORECASTS, unit="grid:500", horizon="1d").consume()
+    city.app.extensions["recoupe.cache"].clear()  # written behind the app's back: as after the cache's delay
     try:
         text = html(browser(city, "viewer"), "/previsions")
         assert 'id="sans-prevision"' in text and "recoupe train --unit grid:500 --horizon 7d" in text
         assert "carte-previsions" not in text and 'id="verdict"' in text  # the backtest is still there
     finally:
         assert city.rewrite() == 72
+        city.app.extensions["recoupe.cache"].clear()
 
 
 def test_the_explanation_links_the_cells_it_names() -> None:
