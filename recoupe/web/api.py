@@ -357,8 +357,11 @@ def cameras(q: dict[str, Any]) -> ResponseReturnValue:
             for c in points
         ]  # fmt: skip
 
-    items = cached(("camera-states",), read)
-    return page(window(items, q), q, len(items))
+    def body() -> dict[str, Any]:
+        items = cached(("camera-states",), read)
+        return {"total": len(items), "limit": q["limit"], "offset": q["offset"], "items": window(items, q)}
+
+    return cached_answer(("cameras", q["offset"], q["limit"]), body)  # the same for every role: kept encoded
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -7,7 +7,9 @@ writes empty it at once. The cache holds what the graph answered, never what a u
 run before it on every request, and it keeps no per-user data.
 
 Concurrent misses of one key make one read (the others wait for it), so an expiry under load is one query, not
-twenty. Entries are bounded in number (least recently used out first).
+twenty; once a key has a value, the others are served that last value while one thread reads it again (so an
+answer is at most RECOUPE_CACHE_SECONDS plus one read behind). Entries are bounded in number (least recently
+used out first).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class Cache:
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.stale = 0
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for `key` while fresh, else `compute()` (once, however many threads ask)."""
@@ -45,15 +47,19 @@ class Cache:
             return compute()
         while True:
             with self._lock:
-                found = self._fresh(key)
-                if found is not None:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] > self.clock():
+                    self._entries.move_to_end(key)
                     self.hits += 1
-                    return found[1]  # type: ignore[no-any-return]
+                    return entry[1]  # type: ignore[no-any-return]
                 computing = self._computing.get(key)
                 if computing is None:
                     computing = self._computing[key] = threading.Lock()
                     computing.acquire()
                     break
+                if entry is not None:  # expired, and another thread is reading it again: the last value
+                    self.stale += 1
+                    return entry[1]  # type: ignore[no-any-return]
             with computing:  # another thread computes it: wait, then read what it kept
                 pass
         try:
@@ -69,16 +75,6 @@ class Cache:
             with self._lock:
                 del self._computing[key]
             computing.release()
-
-    def _fresh(self, key: Hashable) -> tuple[float, Any] | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self.clock():
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return entry
 
     def clear(self) -> None:
         with self._lock:

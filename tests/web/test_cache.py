@@ -67,6 +67,27 @@ def test_concurrent_misses_make_one_read() -> None:
     assert results == ["value"] * 8 and len(reads) == 1
 
 
+def test_while_an_expired_value_is_read_again_the_others_get_the_last_one() -> None:
+    clock = Clock()
+    cache = Cache(10.0, clock=clock)
+    assert cache.get("k", lambda: "old") == "old"
+    clock.now += 11  # expired
+    reading, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        reading.set()
+        release.wait(10)
+        return "new"
+
+    refresher = threading.Thread(target=lambda: cache.get("k", slow))
+    refresher.start()
+    assert reading.wait(10)
+    assert cache.get("k", lambda: "never") == "old" and cache.stale == 1  # no wait behind the read
+    release.set()
+    refresher.join(10)
+    assert cache.get("k", lambda: "never") == "new"
+
+
 def test_a_failed_read_is_not_kept_and_does_not_block_the_key() -> None:
     cache = Cache(10.0)
 
