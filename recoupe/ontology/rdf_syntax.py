@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
@@ -41,7 +42,7 @@ def _grouped(triples: Iterable[Triple]) -> dict[Node, list[tuple[Node, Node]]]:
     return subjects
 
 
-class Writer:
+class Writer(ABC):
     """Writes blocks of triples to a binary file; `close` ends the document (not the file)."""
 
     def __init__(self, out: BinaryIO, base: str, prefixes: dict[str, str]) -> None:
@@ -49,11 +50,12 @@ class Writer:
         self.relative = base.endswith("/")  # a base ending with # cannot resolve relative paths
         self.names: dict[str, str] = {}
 
+    @abstractmethod
     def block(self, triples: list[Triple]) -> None:
-        raise NotImplementedError
+        """Write one subject's triples (each syntax its own way)."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 (most syntaxes need no closing)
+        """End the document (JSON-LD closes its array); nothing by default."""
 
     def write(self, text: str) -> None:
         self.out.write(text.encode("utf-8"))
