@@ -15,27 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from viewer_city import add_analyst, demo_city, free_port, serve
+
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "banc d'essai des pages"
 KINDS = ("document", "static", "vendor", "api")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> None:
@@ -43,40 +32,15 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=2000)
     parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="recoupe-page-weight-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOUPE_")}
-    env.update(
-        RECOUPE_HOME=str(args.home or work / "home"),
-        RECOUPE_GRAPH_BOLT_PORT=os.environ.get("RECOUPE_GRAPH_BOLT_PORT", str(free_port())),
-        RECOUPE_GRAPH_HTTP_PORT=os.environ.get("RECOUPE_GRAPH_HTTP_PORT", str(free_port())),
-        RECOUPE_COOKIE_SECURE="0",
-    )
-    recoupe = str(Path(sys.executable).with_name("recoupe"))
-    port = free_port()
-    server = None
-    try:
-        if args.home is None:
-            subprocess.run(
-                [recoupe, "demo", "--logs", str(args.logs)], env=env, check=True, capture_output=True
-            )
-        add = [recoupe, "users", "add", "pages", "--role", "analyst", "--password-stdin"]
-        subprocess.run(add, env=env, input=PASSWORD, text=True, capture_output=True, check=args.home is None)
-        server = subprocess.Popen(
-            [recoupe, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/api/health")
-        rows = weigh(base)
-    finally:
-        if server is not None:
+    with demo_city(args.home, args.logs, "recoupe-page-weight-") as env:
+        add_analyst(env, "pages", PASSWORD, existing_home=args.home is not None)
+        port = free_port()
+        server = serve(env, port)
+        try:
+            rows = weigh(f"http://127.0.0.1:{port}")
+        finally:
             server.terminate()
             server.wait(timeout=30)
-        if args.home is None:
-            subprocess.run([recoupe, "db", "stop"], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
     print(
         f"demo city {'in ' + str(args.home) if args.home else str(args.logs) + ' logs'}; bytes per page load"
     )
@@ -90,17 +54,6 @@ def main() -> None:
             + f" {row['total']:>10} {row['warm_total']:>10}"
         )  # fmt: skip
     print(json.dumps({"pages": rows}))
-
-
-def wait_for(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within 60 s")
 
 
 def weigh(base: str) -> list[dict[str, Any]]:

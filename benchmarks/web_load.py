@@ -23,15 +23,10 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
-import os
 import random
 import re
-import shutil
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -40,13 +35,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from viewer_city import RECOUPE, add_analyst, demo_city, free_port, serve
+
 PASSWORD = "banc d'essai de charge"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> None:
@@ -58,41 +49,11 @@ def main() -> None:
     mixed_help = "instead: one mixed run of pages and API calls; the server's memory sampled"
     parser.add_argument("--mixed", type=int, default=0, metavar="SECONDS", help=mixed_help)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="recoupe-web-load-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOUPE_")}
-    env.update(
-        RECOUPE_HOME=str(args.home or work / "home"),
-        RECOUPE_GRAPH_BOLT_PORT=os.environ.get("RECOUPE_GRAPH_BOLT_PORT", str(free_port())),
-        RECOUPE_GRAPH_HTTP_PORT=os.environ.get("RECOUPE_GRAPH_HTTP_PORT", str(free_port())),
-        RECOUPE_COOKIE_SECURE="0",
-    )
-    recoupe = str(Path(sys.executable).with_name("recoupe"))
-    try:
-        if args.home is None:
-            demo = [recoupe, "demo", "--logs", str(args.logs)]
-            subprocess.run(demo, env=env, check=True, capture_output=True)
-        subprocess.run(
-            [recoupe, "users", "add", "charge", "--role", "analyst", "--password-stdin"],
-            env=env,
-            input=PASSWORD,
-            text=True,
-            check=args.home is None,  # an existing home may have the account from an earlier run
-            capture_output=True,
-        )
-        token = json.loads(
-            subprocess.run(
-                [recoupe, "users", "token", "create", "charge", "--name", "banc", "--json"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )["token"]
-        results = load(args, token, env)
-    finally:
-        if args.home is None:
-            subprocess.run([recoupe, "db", "stop"], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+    with demo_city(args.home, args.logs, "recoupe-web-load-") as env:
+        add_analyst(env, "charge", PASSWORD, existing_home=args.home is not None)
+        create = [RECOUPE, "users", "token", "create", "charge", "--name", "banc", "--json"]
+        token = json.loads(subprocess.run(create, env=env, check=True, capture_output=True, text=True).stdout)
+        results = load(args, token["token"], env)
     city = f"in {args.home}" if args.home else f"{args.logs} logs"
     print(f"demo city {city}; {args.clients} concurrent clients, {args.seconds:g} s per endpoint")
     print(
@@ -117,16 +78,9 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
     results: dict[str, dict[str, float]] = {}
     for cache_s in ("10",) if args.mixed else ("10", "0"):
         port = free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("recoupe")), "serve", "--port", str(port), "--threads",
-             str(args.clients)],
-            env={**env, "RECOUPE_CACHE_SECONDS": cache_s},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, "--threads", str(args.clients))
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/api/health", server)
             endpoints = build_endpoints(args, token, base)
             if args.mixed:
                 results["mixed pages and API [cache on]"] = mixed(endpoints, args, server.pid)
@@ -138,19 +92,6 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
             server.terminate()
             server.wait(timeout=30)
     return results
-
-
-def wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"recoupe serve exited with {server.returncode}: run it by hand to see why")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within 60 s")
 
 
 def mixed(

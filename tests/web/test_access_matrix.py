@@ -25,22 +25,11 @@ from recoupe.web.auth import PERMISSIONS_BY_ROLE, ROLES, accounts
 from tests.conftest import REPO
 from tests.web import test_api
 from tests.web.test_api import City
-from tests.web.test_auth import PASSWORD, SESSION, Clock, HttpsClient, login
+from tests.web.test_auth import MATRIX, PASSWORD, SESSION, Clock, HttpsClient, login
 
 city = test_api.city  # the API tests' city, built again for this module
 
-# The README's "Roles" table, permission → roles (checked against README.md below).
-README_ROLES = {
-    "read.incidents": {"viewer", "analyst", "investigator", "admin"},
-    "forecasts": {"viewer", "analyst", "investigator", "admin"},
-    "read.entities": {"analyst", "investigator", "admin"},
-    "explorer": {"analyst", "investigator", "admin"},
-    "console": {"analyst", "admin"},
-    "ingest.reports": {"investigator", "admin"},
-    "identity.reveal": {"investigator"},
-    "users.manage": {"admin"},
-    "audit.read": {"auditor"},
-}
+README_ROLES = MATRIX  # the README's "Roles" table, permission → roles (tests/web/test_auth.py)
 PUBLIC, LOGIN, OWN_TEST = "public", "login", "own test"  # no login; any login; tested on its own below
 ENTITIES = ("read.entities", "explorer")
 PERIOD = "from=2025-03-01T00:00:00&to=2025-07-01T00:00:00"
