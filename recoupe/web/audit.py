@@ -37,7 +37,7 @@ UNAVAILABLE = "Journal d'audit indisponible : rien n'est servi."
 MAX_TEXT = 200  # characters kept of a free text (a console statement, a motive, a query parameter)
 log = logging.getLogger(__name__)
 journal_page = Blueprint("journal_page", __name__)
-_locks: dict[Path, threading.Lock] = {}
+_groups: dict[Path, _Group] = {}
 _locks_guard = threading.Lock()
 
 
@@ -69,14 +69,32 @@ class Verdict:
         return asdict(self)
 
 
+class _Group:
+    """The appends waiting for one file, written together: group commit (one fsync for all of them)."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.waiting: list[_Pending] = []
+        self.writing = False
+
+
+@dataclass
+class _Pending:
+    """One entry waiting to be written: its fields, then its seq and hash, or the error that stopped it."""
+
+    fields: dict[str, Any]
+    entry: dict[str, Any] | None = None
+    error: BaseException | None = None
+
+
 class Journal:
     """One append-only, hash-chained journal file and its head file."""
 
     def __init__(self, home: Path) -> None:
         self.dir = home / "audit"
         self.path, self.head_path = self.dir / "journal.jsonl", self.dir / "journal.head"
-        with _locks_guard:  # one lock per file for every Journal of this process
-            self._lock = _locks.setdefault(self.path.absolute(), threading.Lock())
+        with _locks_guard:  # one group per file for every Journal of this process
+            self._group = _groups.setdefault(self.path.absolute(), _Group())
 
     def _open(self) -> IO[bytes]:
         try:
@@ -89,24 +107,61 @@ class Journal:
 
     def append(self, actor: str, role: str | None, action: str, objects: Iterable[str] = (),
                motive: str | None = None, client: str | None = None) -> dict[str, Any]:  # fmt: skip
-        """Write one entry after the last one, fsynced, and move the head; return the entry."""
-        with self._lock, self._open() as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # the CLI and the web app append to the same chain
-            last = _last_entry(fh, self.path)
-            entry: dict[str, Any] = {
-                "seq": last["seq"] + 1 if last else 1,
+        """Write one entry after the last one and return it once it is on disk (fsynced) and the head moved.
+
+        Group commit: the threads that append while one thread writes wait; then one of them writes all their
+        entries, in the order they came, with one fsync of the journal and one of the head. No entry is
+        returned before its own write is durable, and an error reaches every entry of its group."""
+        group = self._group
+        with group.cond:
+            pending = _Pending({
                 "at": datetime.now(UTC).isoformat(timespec="microseconds"),
                 "actor": actor, "role": role, "action": action,
                 "objects": [str(o)[:MAX_TEXT] for o in objects],
-                "motive": motive[:MAX_TEXT * 5] if motive else None,
-                "client": client, "prev": last["hash"] if last else GENESIS,
-            }  # fmt: skip
-            entry["hash"] = digest(entry)
-            fh.write((_canonical(entry) + "\n").encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-            self._write_head(entry["seq"], entry["hash"])
-            return entry
+                "motive": motive[:MAX_TEXT * 5] if motive else None, "client": client,
+            })  # fmt: skip
+            group.waiting.append(pending)
+            while pending.entry is None and pending.error is None:
+                if group.writing:
+                    group.cond.wait()
+                    continue
+                batch, group.waiting, group.writing = group.waiting, [], True
+                group.cond.release()
+                try:
+                    self._write(batch)
+                finally:
+                    group.cond.acquire()
+                    group.writing = False
+                    group.cond.notify_all()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.entry is not None
+        return pending.entry
+
+    def _write(self, batch: list[_Pending]) -> None:
+        """Chain and write `batch` after the file's last entry (under the OS lock: the CLI appends too)."""
+        try:
+            with self._open() as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                last = _last_entry(fh, self.path)
+                seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+                entries = []
+                for pending in batch:
+                    seq += 1
+                    entry = {"seq": seq, **pending.fields, "prev": prev}
+                    entry["hash"] = prev = digest(entry)
+                    entries.append(entry)
+                fh.write("".join(_canonical(e) + "\n" for e in entries).encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+                self._write_head(seq, prev)
+            for pending, entry in zip(batch, entries, strict=True):  # given out only once on disk
+                pending.entry = entry
+        except BaseException as exc:
+            for pending in batch:
+                pending.entry, pending.error = None, exc
+            if not isinstance(exc, Exception):
+                raise
 
     def _write_head(self, seq: int, last_hash: str) -> None:
         spare = self.head_path.with_suffix(".head.tmp")
