@@ -211,6 +211,10 @@ def test_the_tokenizer_reads_strings_names_and_comments_as_cypher_does() -> None
         ("word", "RETURN"), ("string", "'a\\'b'"), ("word", "AS"), ("name", "x`y"), ("symbol", ","),
         ("string", '"c"'), ("symbol", ","), ("number", "1"), ("word", "CREATE"),
     ]  # fmt: skip
+    # a // comment ends at any line break, as the server's does (tests/graph/test_console_corpus.py)
+    for line_break in ("\n", "\r", "\r\n", "\u2028", "\x85"):
+        tokens = console.tokenize(f"RETURN 1 // x{line_break}DELETE")
+        assert [t.text for t in tokens] == ["RETURN", "1", "DELETE"]
 
 
 # ---------------------------------------------------------------- against the server

@@ -273,6 +273,11 @@
     [/^Statement refused: an unterminated .*\(line (\d+), column (\d+)\)/, function (m) {
       return "Requête refusée : chaîne, commentaire ou nom non fermé (ligne " + m[1] + ", colonne " + m[2] + ").";
     }],
+    [/^Statement refused: (?:a non-ASCII character|an invisible character|an invisible bidirectional control) (U\+[0-9A-F]+).*\(line (\d+), column (\d+)\)/, function (m) {
+      return "Requête refusée : caractère " + m[1] + " interdit hors des chaînes, des noms entre accents " +
+        "graves et des commentaires (ligne " + m[2] + ", colonne " + m[3] + "). Écrivez entre accents graves " +
+        "les noms à lettres non ASCII (`catégorie`) ; supprimez les caractères invisibles.";
+    }],
     [/^The statement is empty/, function () { return "La requête est vide."; }],
     [/^The statement is .* characters long/, function () { return "La requête est trop longue."; }]
   ];
