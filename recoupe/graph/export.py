@@ -250,11 +250,11 @@ def _node(
     if label == "Incident" and isinstance(props.get("text"), str):
         props["text"], moved = pseudonymise(props["text"], mentions)
         if isinstance(props.get("asset_spans"), list):
-            props["asset_spans"] = [_moved_span(s, moved) for s in props["asset_spans"]]
+            props["asset_spans"] = [moved_span(s, moved) for s in props["asset_spans"]]
     return NodeRecord(label, key, props)
 
 
-def _moved_span(span: Any, moved: Callable[[int], int]) -> Any:
+def moved_span(span: Any, moved: Callable[[int], int]) -> Any:
     start, _, end = str(span).partition(":")
     if not (start.isdigit() and end.isdigit()):
         return span

@@ -10,10 +10,12 @@ involved in no kept incident, with their own relationships (HAS_PLATE, IN); sour
 and every Forecast, because forecasts were computed from the erased history (run `recoupe train` and
 `recoupe forecast` again). When the graph holds analytics (series, centrality), they are recomputed so that no
 series id derived from an erased incident stays behind. Cameras, street assets, quartiers and cells stay.
+Given the identity vault, the purge erases there too: the erased incidents' original texts, and their
+sightings from each person's names (a person left with no incident loses its row).
 
-Entities and forecasts go before the incidents that reveal them, emptied sources last: a purge killed at any
-point leaves a graph that a rerun finishes (but for the analytics: `recoupe analytics` then). A dry run reads
-only.
+The vault goes first, then entities and forecasts before the incidents that reveal them, emptied sources
+last: a purge killed at any point leaves what a rerun finishes (but for the analytics: `recoupe analytics`
+then). A dry run reads only (the vault's counts come from a transaction rolled back).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import calendar
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import neo4j
 
@@ -35,6 +38,12 @@ from recoupe.ontology.errors import InvalidInput
 
 BATCH = 500
 PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dmy])\s*$")
+
+
+class Vault(Protocol):
+    """What the purge needs of the identity vault (recoupe/ingest/vault.py: the graph does not import it)."""
+
+    def forget(self, incidents: Iterable[str], dry_run: bool = False) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class PurgeSummary:
     sources: int = 0
     forecasts: int = 0
     analytics_recomputed: bool = False
+    vault: dict[str, int] = field(default_factory=dict)  # texts, persons_updated, persons_removed
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,14 +99,16 @@ class PurgeSummary:
             "cutoff": self.cutoff.isoformat(), "dry_run": self.dry_run, "incidents": self.incidents,
             "undated": self.undated, "nodes": self.nodes, "relationships": self.relationships,
             "sources": self.sources, "forecasts": self.forecasts,
-            "analytics_recomputed": self.analytics_recomputed, "seconds": round(self.seconds, 2),
+            "analytics_recomputed": self.analytics_recomputed, "vault": self.vault,
+            "seconds": round(self.seconds, 2),
         }  # fmt: skip
 
     def audit_objects(self) -> list[str]:
         """The journal's objects: the cutoff and the counts."""
         counts = {"incidents": self.incidents, **self.nodes, "sources": self.sources}
+        vault = [f"vault_{k}={v}" for k, v in self.vault.items()]
         return [f"cutoff={self.cutoff.isoformat()}", *(f"{k}={v}" for k, v in counts.items()),
-                f"forecasts={self.forecasts}"]  # fmt: skip
+                f"forecasts={self.forecasts}", *vault]  # fmt: skip
 
 
 @dataclass
@@ -106,8 +118,9 @@ class _Plan:
     survivors: dict[str, list[str]]  # label → ids that lose incidents but stay
 
 
-def purge(graph: Graph, cutoff: datetime, dry_run: bool = False) -> PurgeSummary:
-    """Erase (or count, with `dry_run`) incidents before `cutoff` and what only they used."""
+def purge(graph: Graph, cutoff: datetime, dry_run: bool = False, vault: Vault | None = None) -> PurgeSummary:
+    """Erase (or count, with `dry_run`) incidents before `cutoff` and what only they used, in the graph and,
+    given one, in the identity vault."""
     began = time.perf_counter()
     summary = PurgeSummary(cutoff, dry_run)
     with graph.session() as session:
@@ -122,6 +135,8 @@ def purge(graph: Graph, cutoff: datetime, dry_run: bool = False) -> PurgeSummary
             if plan.incidents
             else 0
         )
+        if vault is not None:  # before the graph: a purge killed between the two is finished by a rerun
+            summary.vault = vault.forget(plan.incidents, dry_run)
         if dry_run:
             summary.seconds = time.perf_counter() - began
             return summary

@@ -4,7 +4,9 @@ Each batch is one transaction. An incident whose text hash is already stored is 
 changes nothing); one whose text changed has its earlier facts removed before the new ones are written; a run
 killed at any point leaves only whole batches, and the rerun finishes the file without duplicates (and
 links the incidents it finds unchanged: the killed run may have written them without their links). Persons are
-stored under a keyed hash of their normalised name (the key lives in the data directory), never by name.
+stored under a keyed hash of their normalised name (the key lives in the data directory), never by name, and
+the text stored is the log's with each person mention replaced by its pseudonym (the original goes to the
+vault; with no vault, as in library use, it is not kept at all). The text hash is keyed too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
 from recoupe.graph.links import LOCATED, RuleResult, run_rules
 from recoupe.ingest.inventories import EventRow, write_rejects
 from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
+from recoupe.ingest.redact import pseudonymised_batch
 from recoupe.ingest.vault import Vault, sightings
 from recoupe.nlp.extract import Extraction, Extractor
 from recoupe.nlp.folding import fold_chars
@@ -96,8 +99,9 @@ def incident_id(row: LogRow) -> str:
     return f"{row.source}:{row.id}"
 
 
-def row_hash(row: LogRow) -> str:
-    """What identifies a log's content: its text, time, and the input fields that change its facts."""
+def row_hash(row: LogRow, key: bytes) -> str:
+    """What identifies a log's content: its text, time, and the input fields that change its facts; keyed
+    (HMAC-SHA-256, the pseudonym key), so that a guessed text, names included, cannot be confirmed from it."""
     parts = [
         row.text,
         row.reported_at.isoformat(),
@@ -106,7 +110,7 @@ def row_hash(row: LogRow) -> str:
     ]
     if row.point is not None:  # appended only when given, so rows without one keep their earlier hash
         parts.append(f"{row.point[0]!r},{row.point[1]!r}")
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 class Ingestor:
@@ -276,10 +280,11 @@ class Ingestor:
     def prepare(self, rows: list[LogRow], summary: IngestSummary) -> IncidentBatch | None:
         """The batch of rows whose content is new or changed, extracted; None when there is none."""
         known = existing_hashes(self.graph, [incident_id(row) for row in rows])
-        todo = [row for row in rows if known.get(incident_id(row)) != row_hash(row)]
+        same = {incident_id(r) for r in rows if known.get(incident_id(r)) == row_hash(r, self.key)}
+        todo = [row for row in rows if incident_id(row) not in same]
         summary.read += len(rows)
         summary.unchanged += len(rows) - len(todo)
-        summary.unchanged_ids += [incident_id(r) for r in rows if known.get(incident_id(r)) == row_hash(r)]
+        summary.unchanged_ids += [incident_id(r) for r in rows if incident_id(r) in same]
         if not todo:
             return None
         extractions = self.extractor.extract((incident_id(r), r.text, r.reported_at) for r in todo)
@@ -290,12 +295,15 @@ class Ingestor:
     def batch(
         self, rows: list[LogRow], extractions: Iterable[Extraction], summary: IngestSummary
     ) -> IncidentBatch:
-        """The graph rows for these logs and their extractions (nothing replaced)."""
+        """The graph rows for these logs and their extractions (nothing replaced), their texts pseudonymised;
+        the names and the original texts into the vault first."""
         batch = IncidentBatch()
         for row, extraction in zip(rows, extractions, strict=True):
             summary.entities += self._add(batch, row, extraction)
+        seen = sightings(batch)  # the names as written: read before the texts are rewritten
+        originals = pseudonymised_batch(batch)
         if self.vault is not None:
-            self.vault.keep(sightings(batch))
+            self.vault.keep(seen, originals)
         return batch
 
     def commit(self, batch: IncidentBatch, summary: IngestSummary) -> None:
@@ -311,7 +319,7 @@ class Ingestor:
         category = given if given in self.categories else extraction.category
         place, place_id, place_source = self._place(row, extraction)
         props: dict[str, Any] = {
-            "source_id": row.id, "source": row.source, "text": row.text, "text_hash": row_hash(row),
+            "source_id": row.id, "source": row.source, "text": row.text, "text_hash": row_hash(row, self.key),
             "reported_at": row.reported_at, "category": category,
             "category_source": "source" if given in self.categories else "classifier",
             "classifier_category": extraction.category, "category_confidence": extraction.category_confidence,

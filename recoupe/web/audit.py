@@ -407,7 +407,8 @@ NOT_CONSULTATIONS = frozenset({
     "auth.login_submit", "auth.logout", "console_page.page", "api.saved_queries", "api.quartiers",
     "api.map_streets", "api.map_assets", "api.cameras", "forecast_page.chart", "ontology_page.page",
     "ontology_page.turtle", "ontology_page.jsonld", "ontology_page.shapes", "ontology_page.shapes_turtle",
-    "ontology_page.shapes_jsonld", "api.reveal_identity",  # the last one journals itself (identity.py)
+    "ontology_page.shapes_jsonld", "api.reveal_identity",
+    "api.reveal_original",  # the last two journal themselves (identity.py)
 })  # fmt: skip
 
 

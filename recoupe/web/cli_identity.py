@@ -1,5 +1,6 @@
-"""`recoupe identity reveal`: the operator's way to the name behind a pseudonym, with a motive, journalled as
-the system account running it (`cli:<user>`), like the web's reveal (identity.py)."""
+"""`recoupe identity reveal` and `recoupe identity original`: the operator's way to the name behind a
+pseudonym and to an incident's original text, with a motive, journalled as the system account running it
+(`cli:<user>`), like the web's reveals (identity.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,21 @@ from flask import current_app
 from recoupe.ontology.errors import InvalidInput
 from recoupe.web import audit
 from recoupe.web.cli import cli, emit, json_option
-from recoupe.web.identity import ACTION, checked_motive, objects, reveal
+from recoupe.web.identity import ACTION, ORIGINAL, checked_motive, objects, original, reveal
 
 
 @cli.group("identity")
 def identity_group() -> None:
-    """The identity vault (RECOUPE_HOME/vault): reveal the names behind a pseudonym."""
+    """The identity vault (RECOUPE_HOME/vault): the names behind a pseudonym, an incident's original text."""
+
+
+def _motive(action: str, subject: str, motive: str, case: str | None) -> tuple[str, str | None]:
+    """The checked motive and case; a bad motive is journalled as refused, then raised."""
+    try:
+        return checked_motive(motive, case)
+    except InvalidInput:
+        audit.record("refused." + action, objects(subject, case), why=motive)
+        raise
 
 
 @identity_group.command("reveal")
@@ -26,11 +36,19 @@ def identity_group() -> None:
 @json_option
 def reveal_command(pseudonym: str, motive: str, case: str | None, as_json: bool) -> None:
     """Print the names written for PSEUDONYM (P-XXXXXXXX) and their incidents; journalled first."""
-    try:
-        motive, case = checked_motive(motive, case)
-    except InvalidInput:
-        audit.record("refused." + ACTION, objects(pseudonym, case), why=motive)
-        raise
+    motive, case = _motive(ACTION, f"person:{pseudonym}", motive, case)
     found = reveal(Path(current_app.config["RECOUPE_HOME"]), pseudonym, motive, case)
     lines = [f"{n['name']}  ({', '.join(n['incidents'])})" for n in found["names"]]
     emit(as_json, found, "\n".join([f"{pseudonym}:", *lines]))
+
+
+@identity_group.command("original")
+@click.argument("incident_id")
+@click.option("--motive", required=True, help="Why (at least 10 characters): journalled with the reveal.")
+@click.option("--case", help="The case (procedure) reference, journalled too.")
+@json_option
+def original_command(incident_id: str, motive: str, case: str | None, as_json: bool) -> None:
+    """Print the original text of INCIDENT_ID (SOURCE:ID), names included; journalled first."""
+    motive, case = _motive(ORIGINAL, f"incident:{incident_id}", motive, case)
+    found = original(Path(current_app.config["RECOUPE_HOME"]), incident_id, motive, case)
+    emit(as_json, found, found["text"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -25,12 +26,13 @@ def retention() -> None:
 def purge_command(older_than: str | None, dry_run: bool, now: datetime | None, as_json: bool) -> None:
     """Erase incidents older than the period and the people, plates, places… only they involved."""
     from recoupe.graph.retention import parse_period, purge
+    from recoupe.ingest.vault import Vault
     from recoupe.web import runtime
 
     period = parse_period(older_than or str(current_app.config["RECOUPE_RETENTION"]))
     cutoff = period.before((now.replace(tzinfo=UTC) if now else datetime.now(UTC)).replace(microsecond=0))
     with runtime.open_graph(current_app.config) as graph:
-        summary = purge(graph, cutoff, dry_run)
+        summary = purge(graph, cutoff, dry_run, Vault(Path(current_app.config["RECOUPE_HOME"])))
     if not dry_run:
         audit.record("retention.purge", [f"period={period}", *summary.audit_objects()])
     verb = "would erase" if dry_run else "erased"
@@ -39,6 +41,7 @@ def purge_command(older_than: str | None, dry_run: bool, now: datetime | None, a
         *(f"  {label:<13} {count:>7}" for label, count in summary.nodes.items()),
         *(f"  [{kind}] {count:>7}" for kind, count in summary.relationships.items()),
         f"  sources       {summary.sources:>7}",
+        *(f"  vault {kind:<15} {count:>7}" for kind, count in summary.vault.items()),
     ]
     if summary.undated:
         lines.append(f"{summary.undated} incident(s) without any date are kept")

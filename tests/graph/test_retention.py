@@ -1,5 +1,6 @@
-"""Retention purge on a real ingestion: old incidents and what only they involved leave no trace; shared people,
-plates and places of kept incidents stay; a dry run changes nothing; the purge is journalled by counts only."""
+"""Retention purge on a real ingestion: old incidents and what only they involved leave no trace, in the graph
+and in the identity vault; shared people, plates and places of kept incidents stay; a dry run changes nothing;
+the purge is journalled by counts only."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from recoupe.graph.retention import Period, parse_period
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.vault import Vault
 from recoupe.nlp.extract import Extractor
-from recoupe.ontology.errors import InvalidInput
+from recoupe.ontology.errors import InvalidInput, NotFound
 from recoupe.ontology.loader import ontology
 from recoupe.web.app import create_app
 from recoupe.web.audit import journal
@@ -46,14 +48,14 @@ def extractor() -> Extractor:
     return Extractor()
 
 
-def _ingest(graph: Graph, extractor: Extractor, tmp_path: Path) -> None:
+def _ingest(graph: Graph, extractor: Extractor, tmp_path: Path, vault: Vault) -> None:
     apply_schema(graph, ontology())
     path = tmp_path / "logs.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "reported_at", "source", "text"])
         writer.writerows([(i, t, "archives" if i == "2" else "PM", text) for i, t, text in LOGS])
-    summary = Ingestor(graph, extractor, KEY).ingest_file(path)
+    summary = Ingestor(graph, extractor, KEY, vault=vault).ingest_file(path)
     assert (summary.created, summary.rejected) == (4, 0)
     analyse(graph)  # series and centrality: the old and recent incidents of Nadia BENALI form one series
     with graph.session() as s:  # a forecast, as `recoupe forecast` writes them (training is not the point)
@@ -92,13 +94,16 @@ def test_periods_move_the_calendar_back() -> None:
 def test_purge_leaves_no_trace_of_old_incidents(
     graph: Graph, graph_server: EmbeddedServer, extractor: Extractor, tmp_path: Path
 ) -> None:
-    _ingest(graph, extractor, tmp_path)
+    vault = Vault(tmp_path / "home")  # the app's data directory below: the command purges this vault
+    _ingest(graph, extractor, tmp_path, vault)
     before = _everything(graph)
     nadia = person_key("Nadia BENALI", KEY)
     gone_ids = [person_key(name, KEY) for name in GONE_PEOPLE]
     gone_pseudonyms = ["P-" + key[:8].upper() for key in gone_ids]
-    for trace in ["PM:1", "archives:2", "Karim SADI", "EF-456-GH", *gone_ids, *gone_pseudonyms]:
+    for trace in ["PM:1", "archives:2", "EF-456-GH", *gone_ids, *gone_pseudonyms]:
         assert trace in before, trace  # the test would prove nothing otherwise
+    assert not any(name in before for name in GONE_PEOPLE + KEPT_PEOPLE)  # names: in the vault only
+    assert vault.original("PM:1") == LOGS[0][2] and vault.count() == 4
     assert series_id("PM:1") in before  # PM:1 and PM:3 share Nadia BENALI and AB-123-CD
     app = create_app({"TESTING": True, "RECOUPE_HOME": str(tmp_path / "home"),
                       "RECOUPE_GRAPH_URL": graph_server.target().url,
@@ -110,11 +115,13 @@ def test_purge_leaves_no_trace_of_old_incidents(
     bad = runner.invoke(cli, ["retention", "purge", "--older-than", "3w"])
     assert bad.exit_code == 1 and "write it like 3y, 18m or 90d" in bad.output
 
-    fingerprint = snapshot(graph, graph_server)
+    fingerprint, sealed = snapshot(graph, graph_server), vault.path.read_bytes()
     dry = runner.invoke(cli, ["retention", "purge", "--dry-run", "--now", NOW, "--json"])
     assert dry.exit_code == 0, dry.output
     planned = json.loads(dry.output)
     assert snapshot(graph, graph_server) == fingerprint  # a dry run changes nothing
+    assert vault.path.read_bytes() == sealed and vault.original("PM:1") == LOGS[0][2]  # nor the vault
+    assert planned["vault"] == {"texts": 2, "persons_updated": 1, "persons_removed": 2}  # BENALI keeps PM:3
     assert (planned["dry_run"], planned["incidents"], planned["period"]) == (True, 2, "3y")
     assert planned["cutoff"] == "2023-11-01T00:00:00+00:00" and planned["forecasts"] == 1
     assert planned["sources"] == 1  # "archives" held only incident 2; "PM" keeps incidents 3 and 4
@@ -146,6 +153,17 @@ def test_purge_leaves_no_trace_of_old_incidents(
     assert entry["action"] == "retention.purge" and entry["actor"].startswith("cli:")
     assert "cutoff=2023-11-01T00:00:00+00:00" in entry["objects"] and "incidents=2" in entry["objects"]
     assert all("PM:" not in o and "P-" not in o for o in entry["objects"])  # counts, never names
+    assert "vault_texts=2" in entry["objects"] and "vault_persons_removed=2" in entry["objects"]
+
+    for gone in ("PM:1", "archives:2"):  # the vault: the old texts, and the names read only in them, gone
+        with pytest.raises(NotFound):
+            vault.original(gone)
+    for pseudonym in gone_pseudonyms:
+        with pytest.raises(NotFound):
+            vault.reveal(pseudonym)
+    (benali,) = vault.reveal("P-" + nadia[:8].upper())
+    assert benali.names == {"Nadia BENALI": ["PM:3"]} and vault.original("PM:3") == LOGS[2][2]
+    assert vault.count() == 2  # BENALI and DURAND
 
     again = runner.invoke(cli, ["retention", "purge", "--now", NOW])
     assert again.output.startswith("erased 0 incident(s) older than 3y (before 2023-11-01 00:00 UTC)\n")

@@ -4,6 +4,7 @@ after kill -9, persons stored as pseudonyms only, every fact with its evidence s
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import pty
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,8 @@ from recoupe.graph.connection import Graph, connect
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.democity.writer import DemoSettings, generate
-from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.pipeline import Ingestor, person_key, row_hash
+from recoupe.ingest.readers import LogRow
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.loader import ontology
@@ -89,7 +92,47 @@ def test_a_changed_log_replaces_its_facts(graph: Graph, extractor: Extractor, tm
         rows = s.run(
             "MATCH (p:Person)-[r:EXTRACTED_FROM]->(i:Incident) RETURN r.start AS s, r.end AS e, i.text AS t"
         ).data()
-    assert [row["t"][row["s"] : row["e"]] for row in rows] == ["Paul DURAND"]  # provenance: the evidence span
+    paul = "P-" + person_key("Paul DURAND", KEY)[:8].upper()
+    assert [row["t"][row["s"] : row["e"]] for row in rows] == [paul]  # provenance: the span, pseudonymised
+
+
+def test_the_stored_text_holds_pseudonyms_and_its_spans_follow(
+    graph: Graph, extractor: Extractor, tmp_path: Path
+) -> None:
+    """The graph's own text has no name (the console reads it as stored); every span written with it points
+    at the same words in it, after a name replaced by a shorter or a longer pseudonym."""
+    apply_schema(graph, ontology())
+    text = ("Vol à l'arraché rue Paradis vers 23h, victime Mme Marie-Christine DUPONT-MARCHAND. "
+            "Le suspect, Jo LI, a fui à bord d'une Clio immatriculée AB-123-CD, un abribus dégradé.")  # fmt: skip
+    row = {"id": "1", "reported_at": "2025-03-14T23:40:00+01:00", "source": "PM", "text": text}
+    Ingestor(graph, extractor, KEY).ingest_file(_write(tmp_path / "names.csv", [row]))
+    with graph.session() as s:
+        stored = s.run("MATCH (i:Incident {id: 'PM:1'}) RETURN i.text AS t, i.asset_spans AS a").single()
+        spans = s.run(
+            "MATCH (n)-[e:EXTRACTED_FROM]->(:Incident {id: 'PM:1'}) "
+            "RETURN labels(n)[0] AS label, n.pseudonym AS p, e.start AS s, e.end AS e"
+        ).data()
+    said = sorted((r["label"], stored["t"][r["s"] : r["e"]]) for r in spans)
+    pseudonyms = sorted(("Person", r["p"]) for r in spans if r["label"] == "Person")
+    assert len(pseudonyms) == 2 and [w for label, w in said if label == "Person"] == [
+        p for _, p in pseudonyms
+    ]
+    assert ("Plate", "AB-123-CD") in said and ("Place", "rue Paradis") in said
+    assert ("Vehicle", "Clio") in said
+    assert "MARCHAND" not in stored["t"] and "Jo LI" not in stored["t"] and "Marie" not in stored["t"]
+    assert all(p in stored["t"] for _, p in pseudonyms)
+    (asset,) = stored["a"]
+    start, end = (int(v) for v in asset.split(":"))
+    assert stored["t"][start:end] == "abribus"
+
+
+def test_the_text_hash_is_keyed() -> None:
+    """A guessed text cannot be confirmed from the stored hash without the data directory's key."""
+    at = datetime.fromisoformat("2025-03-14T23:40:00+01:00")
+    row = LogRow(1, "1", "Vol à l'arraché, victime Mme Nadia BENALI.", at, "PM", {})
+    plain = hashlib.sha256("\x1f".join([row.text, row.reported_at.isoformat(), "", ""]).encode()).hexdigest()
+    assert row_hash(row, KEY) == row_hash(row, bytes(KEY)) != row_hash(row, b"\x01" * 32)
+    assert plain not in (row_hash(row, KEY), row_hash(row, b"\x01" * 32))
 
 
 def test_the_source_place_wins_and_unknown_times_are_flagged(

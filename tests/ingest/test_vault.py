@@ -105,3 +105,73 @@ def test_ingestion_fills_the_vault_and_the_graph_keeps_no_name(graph: Graph, tmp
         persons = [dict(r["p"]) for r in session.run("MATCH (p:Person) RETURN p")]
     assert [p["pseudonym"] for p in persons] == [pseudonym]
     assert "BENALI" not in repr(persons)
+
+
+def test_the_vault_keeps_the_original_text_and_a_changed_log_replaces_it(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """The graph's text has the pseudonym, the vault the text as written; a changed log's text is replaced
+    there, and a name read only in its earlier version no longer points at it."""
+    apply_schema(graph, ontology())
+    first = "Vol à l'arraché rue Paradis vers 23h, victime Mme Nadia BENALI."
+    header = ["id", "reported_at", "source", "text"]
+    logs = _logs(tmp_path / "logs.csv", header, [["1", "2025-03-14T23:40:00+01:00", "PM", first]])
+    vault = Vault(tmp_path / "home")
+    ingestor = Ingestor(graph, Extractor(), KEY, vault=vault)
+    assert ingestor.ingest_file(logs).created == 1
+    nadia = "P-" + person_key("Nadia BENALI", KEY)[:8].upper()
+    with graph.session() as session:
+        stored = session.run("MATCH (i:Incident {id: 'PM:1'}) RETURN i.text AS t").single(strict=True)["t"]
+    assert stored == first.replace("Nadia BENALI", nadia)
+    assert vault.original("PM:1") == first and b"BENALI" not in vault.path.read_bytes()
+    second = "Vol à l'arraché rue Paradis vers 23h, victime M. Paul DURAND."
+    _logs(logs, header, [["1", "2025-03-14T23:40:00+01:00", "PM", second]])
+    assert ingestor.ingest_file(logs).updated == 1
+    assert vault.original("PM:1") == second
+    with pytest.raises(NotFound):
+        vault.reveal(nadia)  # read only in the earlier version: gone with it
+    (paul,) = vault.reveal("P-" + person_key("Paul DURAND", KEY)[:8].upper())
+    assert paul.names == {"Paul DURAND": ["PM:1"]}
+    with pytest.raises(NotFound):
+        vault.original("PM:2")
+
+
+def _logs(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_forget_erases_texts_and_sightings_and_a_dry_run_only_counts(tmp_path: Path) -> None:
+    vault = Vault(tmp_path)
+    dupont = Sighting("b" * 24, "P-BBBBBBBB", "Nadia DUPONT", "T:3")
+    vault.keep([BENALI, Sighting(BENALI.person_id, BENALI.pseudonym, "K. BENALI", "T:2"), dupont],
+               {"T:1": "victime Karim BENALI", "T:2": "K. BENALI revu", "T:3": "Nadia DUPONT"})  # fmt: skip
+    sealed = vault.path.read_bytes()
+    expected = {"texts": 2, "persons_updated": 1, "persons_removed": 1}
+    assert vault.forget(["T:1", "T:3", "T:9"], dry_run=True) == expected
+    assert vault.path.read_bytes() == sealed  # a dry run touches nothing
+    assert vault.forget(["T:1", "T:3", "T:9"]) == expected
+    (benali,) = vault.reveal("P-AAAAAAAA")
+    assert benali.names == {"K. BENALI": ["T:2"]}
+    with pytest.raises(NotFound):
+        vault.reveal("P-BBBBBBBB")
+    with pytest.raises(NotFound):
+        vault.original("T:1")
+    assert vault.original("T:2") == "K. BENALI revu"
+    with sqlite3.connect(vault.path) as conn:
+        assert conn.execute("SELECT incident, person_id FROM seen_in").fetchall() == [("T:2", "a" * 24)]
+    assert vault.forget(["T:1"]) == {"texts": 0, "persons_updated": 0, "persons_removed": 0}
+    assert Vault(tmp_path / "none").forget(["T:1"])["texts"] == 0 and not (tmp_path / "none").exists()
+
+
+def test_a_vault_from_before_the_index_is_indexed_once(tmp_path: Path) -> None:
+    vault = Vault(tmp_path)
+    vault.keep([BENALI])
+    with sqlite3.connect(vault.path) as conn:  # as a vault written before `seen_in` existed
+        conn.execute("DROP TABLE seen_in")
+        conn.execute("PRAGMA user_version = 0")
+    assert vault.forget(["T:1"]) == {"texts": 0, "persons_updated": 0, "persons_removed": 1}
+    assert vault.count() == 0

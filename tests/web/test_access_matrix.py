@@ -86,6 +86,8 @@ ROUTES: dict[tuple[str, str], tuple[str, str | tuple[str, ...], int, Any]] = {
     # a report the row check refuses (an id must be text or a whole number): allowed, and nothing ingested
     ("POST", "/api/persons/<pseudonym>/identity"): (  # no motive: allowed, and nothing revealed
         "/api/persons/P-00000000/identity", ("identity.reveal",), 400, {"case": "PV 1"}),
+    ("POST", "/api/incidents/<path:incident_id>/original"): (  # no motive: allowed, and no text given
+        f"/api/incidents/{T_A}/original", ("identity.reveal",), 400, {"case": "PV 1"}),
     ("POST", "/api/reports"): ("/api/reports", ("ingest.reports",), 400, {"id": 1.5, "text": "x"}),
 }  # fmt: skip
 NOT_STORED = ("/static/", "/vendor/")  # public files the browser may keep; everything else: no-store

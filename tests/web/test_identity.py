@@ -1,7 +1,7 @@
-"""Revealing the identity behind a pseudonym, on the API tests' city (tests/web/test_api.py, rebuilt for this
-module, its vault filled by its ingestion): investigators only, a motive required, every attempt journalled
-with its motive; the operator's `recoupe identity reveal`; the person page's form in a real Chromium
-(screenshot test-artifacts/identite.png).
+"""Revealing the identity behind a pseudonym, and an incident's original text, on the API tests' city
+(tests/web/test_api.py, rebuilt for this module, its vault filled by its ingestion): investigators only, a
+motive required, every attempt journalled with its motive; the operator's `recoupe identity reveal` and
+`recoupe identity original`; the person page's form in a real Chromium (screenshot test-artifacts/identite.png).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from recoupe.web.auth import ROLES
 from tests.conftest import CliResult
 from tests.web import test_api
 from tests.web.browser import WAIT_MS, Visit
-from tests.web.test_api import SUSPECT, City, bearer, checked
+from tests.web.test_api import LOGS, SUSPECT, City, bearer, checked
 from tests.web.test_auth import login
 
 city = test_api.city
 MOTIVE = "Enquête sur le vol à l'arraché du 3 mars, rue Paradis"
+ORIGINAL = "/api/incidents/T%3AA/original"
 
 
 def url(city: City) -> str:
@@ -163,3 +164,62 @@ def test_the_incident_never_shows_the_name(city: City, role: str) -> None:
     assert all(answer["text"][m["start"] : m["end"]] == city.pseudonym
                for m in answer["mentions"] if m["label"] == "Person")  # fmt: skip
     assert "BENALI" not in json.dumps(answer) and "BENALI" not in page
+
+
+def test_an_investigator_reads_the_original_text_with_a_motive_and_it_is_journalled(city: City) -> None:
+    before = len(entries(city, "identity.original"))
+    response = city.app.test_client().post(
+        ORIGINAL, json={"motive": MOTIVE, "case": "PV 2025/0303"}, headers=bearer(city, "investigator")
+    )
+    assert checked(response, 200) == {"incident": "T:A", "text": LOGS[0][2]}
+    assert SUSPECT in LOGS[0][2]  # the text as written, with the name the graph does not hold
+    (entry,) = entries(city, "identity.original")[before:]
+    assert (entry["actor"], entry["role"], entry["motive"]) == ("investigator", "investigator", MOTIVE)
+    assert entry["objects"] == ["incident:T:A", "case:PV 2025/0303"] and "BENALI" not in json.dumps(entry)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "investigator"])
+def test_the_original_text_is_refused_to_every_other_role_and_journalled(city: City, role: str) -> None:
+    response = city.app.test_client().post(ORIGINAL, json={"motive": MOTIVE}, headers=bearer(city, role))
+    assert checked(response, 403)["error"]["code"] == "forbidden" and "BENALI" not in response.text
+    entry = entries(city, "denied.identity.original")[-1]
+    assert (entry["actor"], entry["role"], entry["motive"], entry["objects"]) == (
+        role, role, MOTIVE, ["incident:T:A"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [(ORIGINAL, {"case": "PV 1"}, 400), (ORIGINAL, {"motive": "parce que"}, 400),
+     ("/api/incidents/T%3AZ/original", {"motive": MOTIVE}, 404)],
+)  # fmt: skip
+def test_the_original_text_needs_a_motive_and_a_known_incident(
+    city: City, path: str, body: dict[str, Any], status: int
+) -> None:
+    before = len(entries(city, "refused.identity.original"))
+    response = city.app.test_client().post(path, json=body, headers=bearer(city, "investigator"))
+    assert response.status_code == status and "BENALI" not in response.text
+    (entry,) = entries(city, "refused.identity.original")[before:]
+    assert entry["objects"][0] == ("incident:T:Z" if status == 404 else "incident:T:A")
+
+
+def test_the_operator_reads_an_original_text_from_the_command_line(
+    run_cli: Callable[..., CliResult], cli_env: dict[str, str]
+) -> None:
+    home = Path(cli_env["RECOUPE_HOME"])
+    Vault(home).keep([Sighting("c" * 24, "P-CCCCCCCC", "Nadia DUPONT", "PM:7")], {"PM:7": "Vu Nadia DUPONT."})
+    me = f"cli:{audit.os_user()}"
+    shown = run_cli(
+        "identity", "original", "PM:7", "--motive", MOTIVE, "--case", "PV 7", "--json", env=cli_env
+    )
+    assert shown.code == 0, shown.stderr
+    assert json.loads(shown.stdout) == {"incident": "PM:7", "text": "Vu Nadia DUPONT."}
+    plain = run_cli("identity", "original", "PM:7", "--motive", MOTIVE, env=cli_env)
+    assert plain.code == 0 and plain.stdout.strip() == "Vu Nadia DUPONT."
+    short = run_cli("identity", "original", "PM:7", "--motive", "vu", env=cli_env)
+    assert short.code == 1 and "DUPONT" not in short.stdout + short.stderr
+    journal = [(e["actor"], e["action"], e["objects"], e["motive"]) for e in audit.Journal(home).entries()]
+    assert journal == [
+        (me, "identity.original", ["incident:PM:7", "case:PV 7"], MOTIVE),
+        (me, "identity.original", ["incident:PM:7"], MOTIVE),
+        (me, "refused.identity.original", ["incident:PM:7"], "vu"),
+    ]
