@@ -68,7 +68,8 @@ def main() -> None:
     for name, r in results.items():
         if "rss_mib_max" in r:
             print(f"{name}: {r['rate_per_s']} requests/s; server memory {r['rss_mib_start']} MiB after "
-                  f"warm-up, {r['rss_mib_end']} MiB at the end, {r['rss_mib_max']} MiB at most")  # fmt: skip
+                  f"warm-up, {r['rss_mib_end']} MiB at the end, {r['rss_mib_max']} MiB at most; "
+                  f"by quarter of the run {' → '.join(map(str, r['rss_mib_quarters']))} MiB")  # fmt: skip
     print(json.dumps({"logs": args.logs, "clients": args.clients, "results": results}))
 
 
@@ -117,9 +118,11 @@ def mixed(
         done.set()
         sampler.join(timeout=5)
     first, last = samples[5:15] or samples[:1], samples[-10:] or samples[-1:]
+    quarter = max(1, len(samples) // 4)  # the mean of each quarter of the run: does the growth level off?
+    quarters = [round(statistics.mean(samples[k : k + quarter]), 1) for k in range(0, 4 * quarter, quarter)]
     return {**result, "rate_per_s": round(result["requests"] / args.mixed, 1),
             "rss_mib_start": round(statistics.mean(first), 1), "rss_mib_end": round(statistics.mean(last), 1),
-            "rss_mib_max": round(max(samples), 1)}  # fmt: skip
+            "rss_mib_max": round(max(samples), 1), "rss_mib_quarters": quarters}  # fmt: skip
 
 
 def build_endpoints(args: argparse.Namespace, token: str, base: str) -> dict[str, Callable[[int], bytes]]:
