@@ -139,16 +139,17 @@ def cameras_for(graph: Graph, incident_id: str) -> list[CameraView]:
     """The cameras that saw the incident (SEEN_BY) and those that would have but were out (MISSED_BY)."""
     with graph.session() as session:
         _brief(session, incident_id)
-        return [
-            CameraView(
-                r["camera"],
-                r["label"],
-                "seen" if r["kind"] == "SEEN_BY" else "out",
-                r["distance_m"],
-                r["angle_deg"],
-            )
-            for r in session.run(queries.CAMERAS_OF_INCIDENT, id=incident_id)
-        ]
+        return incident_cameras(session, incident_id)
+
+
+def incident_cameras(session: Any, incident_id: str) -> list[CameraView]:
+    """`cameras_for` in an open session, for an incident known to exist (none for one that does not)."""
+    rows = session.run(queries.CAMERAS_OF_INCIDENT, id=incident_id)
+    return [
+        CameraView(r["camera"], r["label"], "seen" if r["kind"] == "SEEN_BY" else "out", r["distance_m"],
+                   r["angle_deg"])
+        for r in rows
+    ]  # fmt: skip
 
 
 def cameras_at(graph: Graph, lat: float, lon: float, at: datetime) -> list[CameraView]:

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recoupe.ontology.errors import DataDirError, NotFound
+from recoupe.ingest import vault_key
+from recoupe.ingest.vault_key import VaultLocked
+from recoupe.ontology.errors import NotFound
 
 if TYPE_CHECKING:  # the graph's driver and the cipher load when used, not with `recoupe --help`
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,15 +43,10 @@ CREATE TABLE IF NOT EXISTS texts (incident TEXT PRIMARY KEY, sealed BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS seen_in (
     incident TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (incident, person_id));
 CREATE INDEX IF NOT EXISTS seen_in_person ON seen_in (person_id);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 VERSION = 1  # PRAGMA user_version: 1 once `seen_in` indexes every identity (vaults of version 0 predate it)
 IN_IDS = "IN (SELECT value FROM json_each(?))"  # one parameter for any number of ids: json.dumps(ids)
-
-
-class VaultLocked(DataDirError):
-    """The vault cannot be opened: key missing, unreadable, too open, or not the one that sealed it."""
-
-    code = "vault_locked"
 
 
 @dataclass(frozen=True)
@@ -96,44 +93,60 @@ class Vault:
         self.path = self.dir / "identities.db"
         self.key_path = home / "secrets" / "vault.key"
         self._cipher: AESGCM | None = None
+        self._check = ""  # vault_key.key_check of the key in use
 
     # ------------------------------------------------------------------ key and file
 
     def _aead(self) -> AESGCM:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         if self._cipher is None:
-            self._cipher = AESGCM(self._key())
+            self._use(self._key())
+        assert self._cipher is not None
         return self._cipher
 
+    def _use(self, key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._cipher, self._check = AESGCM(key), vault_key.key_check(key)
+
     def _key(self) -> bytes:
-        """The key; created (0600, exclusively: two first runs cannot pick two) when there is no vault."""
+        """The key in its file; created when there is neither key nor vault."""
         if not self.key_path.exists():
             if self.path.exists():  # a new key would seal new names and lose every earlier one
                 raise VaultLocked(
                     f"The identity vault {self.path} exists but its key {self.key_path} is missing",
                     f"restore {self.key_path} from the backup of the data directory",
                 )
-            self.key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:
-                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process made it just now: use that one
-            else:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(secrets.token_hex(32) + "\n")
-        mode = stat.S_IMODE(self.key_path.stat().st_mode)
-        if mode & 0o077:
-            raise VaultLocked(f"The vault key {self.key_path} is readable by other users (mode {mode:04o})",
-                              f"run `chmod 600 {self.key_path}`")  # fmt: skip
-        try:
-            key = bytes.fromhex(self.key_path.read_text(encoding="utf-8").strip())
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise VaultLocked(f"The vault key {self.key_path} is not a 256-bit hex key",
-                              f"restore {self.key_path} from the backup of the data directory")  # fmt: skip
-        return key
+            vault_key.create_key(self.key_path)
+        return vault_key.read_key(self.key_path)
+
+    def _check_key(self, conn: sqlite3.Connection) -> None:
+        """Make sure this transaction holds the key that sealed the vault (vault_key.py): the one in use, else
+        the one on disk now (another process rotated it), else `vault.key.next` (a rotation killed before its
+        rename: finished here). A vault without a recorded check gets it, once one blob opens."""
+        row = conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+        if row is None:
+            one = (
+                "SELECT person_id, sealed FROM identities UNION ALL SELECT incident, sealed FROM texts"
+                " LIMIT 1"
+            )
+            sealed = conn.execute(one).fetchone()
+            if sealed is not None:
+                self._open(sealed[0], sealed[1])  # raises VaultLocked with a wrong key
+            conn.execute("INSERT INTO meta VALUES ('key_check', ?)", (self._check,))
+            return
+        if row[0] == self._check:
+            return
+        for path in (self.key_path, vault_key.next_path(self.key_path)):
+            key = vault_key.read_key(path) if path.exists() else None
+            if key is not None and vault_key.key_check(key) == row[0]:
+                if path != self.key_path:
+                    vault_key.finish_rotation(self.key_path)
+                self._use(key)
+                return
+        raise VaultLocked(
+            f"The identity vault {self.path} does not open with the key {self.key_path}",
+            "restore the key that sealed it (or the vault that goes with this key)",
+        )
 
     @contextmanager
     def _db(self, commit: bool = True) -> Iterator[sqlite3.Connection]:
@@ -152,6 +165,7 @@ class Vault:
         try:
             conn.executescript(SCHEMA)
             conn.execute("BEGIN IMMEDIATE")
+            self._check_key(conn)
             self._index_identities(conn)
             yield conn
             conn.execute("COMMIT" if commit else "ROLLBACK")
@@ -170,9 +184,9 @@ class Vault:
             self._index(conn, person_id, self._names(person_id, sealed))
         conn.execute(f"PRAGMA user_version = {VERSION}")
 
-    def _seal(self, associated: str, plain: bytes) -> bytes:
+    def _seal(self, associated: str, plain: bytes, cipher: AESGCM | None = None) -> bytes:
         nonce = secrets.token_bytes(NONCE)
-        return nonce + self._aead().encrypt(nonce, plain, associated.encode("utf-8"))
+        return nonce + (cipher or self._aead()).encrypt(nonce, plain, associated.encode("utf-8"))
 
     def _open(self, associated: str, sealed: bytes) -> bytes:
         from cryptography.exceptions import InvalidTag
@@ -304,6 +318,27 @@ class Vault:
             raise NotFound(f"Aucune identité pour « {pseudonym} » dans le coffre.",
                            "un pseudonyme s'écrit P-XXXXXXXX (voir la page de la personne)")  # fmt: skip
         return [Identity(pid, pseudonym, self._names(pid, sealed)) for pid, sealed in rows]
+
+    def rotate(self) -> dict[str, int]:
+        """Reseal every blob under a new key, then make it the key (vault_key.py); the old key opens nothing
+        afterwards. Counts: persons and texts resealed."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        if not self.path.exists():
+            raise NotFound(f"There is no identity vault in {self.dir}", "nothing to rotate yet")
+        with self._db() as conn:
+            key = vault_key.write_next(self.key_path)
+            cipher, counts = AESGCM(key), {"persons": 0, "texts": 0}
+            tables = (("identities", "person_id", "persons"), ("texts", "incident", "texts"))
+            for table, column, counted in tables:
+                for ident, sealed in conn.execute(f"SELECT {column}, sealed FROM {table}").fetchall():
+                    resealed = self._seal(ident, self._open(ident, sealed), cipher)
+                    conn.execute(f"UPDATE {table} SET sealed = ? WHERE {column} = ?", (resealed, ident))
+                    counts[counted] += 1
+            conn.execute("UPDATE meta SET value = ? WHERE name = 'key_check'", (vault_key.key_check(key),))
+        vault_key.finish_rotation(self.key_path)
+        self._use(key)
+        return counts
 
     def count(self) -> int:
         """How many persons the vault holds."""

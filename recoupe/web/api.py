@@ -262,20 +262,21 @@ class IncidentRecord:
 def incident_record(incident_id: str) -> IncidentRecord | None:
     """The incident's facts, mentions, damaged assets, near repeats and cameras; None when there is none."""
     from recoupe.graph import store
-    from recoupe.graph.investigate import cameras_for
+    from recoupe.graph.investigate import incident_cameras
 
     def read() -> IncidentRecord | None:
-        with graph().session() as session:
+        with graph().session() as session:  # one session, five reads
             facts = store.api_incident(session, incident_id)
             if facts is None:
                 return None
             mentions = store.api_incident_mentions(session, incident_id)
             damaged = store.api_incident_assets(session, incident_id)
             near_repeats = store.api_incident_near_repeats(session, incident_id)
+            cameras = incident_cameras(session, incident_id)
         # names never shown: each person's pseudonym in the text (every span moved to match), and for a role
         # that sees no person, NO_PERSON in its place (`incident` and pages.incident)
         facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged)
-        return IncidentRecord(facts, mentions, damaged, near_repeats, cameras_for(graph(), incident_id))
+        return IncidentRecord(facts, mentions, damaged, near_repeats, cameras)
 
     return cached(("incident", incident_id), read)
 

@@ -1,6 +1,7 @@
 """`recoupe identity reveal` and `recoupe identity original`: the operator's way to the name behind a
 pseudonym and to an incident's original text, with a motive, journalled as the system account running it
-(`cli:<user>`), like the web's reveals (identity.py)."""
+(`cli:<user>`), like the web's reveals (identity.py); `recoupe identity rotate-key` reseals the vault under a
+new key (recoupe/ingest/vault_key.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from recoupe.ingest.vault import Vault
 from recoupe.ontology.errors import InvalidInput
 from recoupe.web import audit
 from recoupe.web.cli import cli, emit, json_option
@@ -52,3 +54,15 @@ def original_command(incident_id: str, motive: str, case: str | None, as_json: b
     motive, case = _motive(ORIGINAL, f"incident:{incident_id}", motive, case)
     found = original(Path(current_app.config["RECOUPE_HOME"]), incident_id, motive, case)
     emit(as_json, found, found["text"])
+
+
+@identity_group.command("rotate-key")
+@json_option
+def rotate_key_command(as_json: bool) -> None:
+    """Reseal the identity vault under a new key (secrets/vault.key); back up the new key afterwards."""
+    vault = Vault(Path(current_app.config["RECOUPE_HOME"]))
+    counts = vault.rotate()
+    audit.record("identity.rotate_key", [f"{name}={n}" for name, n in counts.items()])
+    emit(as_json, {**counts, "key": str(vault.key_path)},
+         f"Identity vault resealed under a new key: {counts['persons']} persons, {counts['texts']} texts.\n"
+         f"Back up {vault.key_path} now: the previous key opens nothing any more.")  # fmt: skip

@@ -13,7 +13,8 @@ import pytest
 from recoupe.graph.connection import Graph
 from recoupe.graph.schema import apply_schema
 from recoupe.ingest.pipeline import Ingestor, person_key
-from recoupe.ingest.vault import Sighting, Vault, VaultLocked
+from recoupe.ingest.vault import Sighting, Vault
+from recoupe.ingest.vault_key import VaultLocked, next_path
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.errors import NotFound
 from recoupe.ontology.loader import ontology
@@ -175,3 +176,97 @@ def test_a_vault_from_before_the_index_is_indexed_once(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version = 0")
     assert vault.forget(["T:1"]) == {"texts": 0, "persons_updated": 0, "persons_removed": 1}
     assert vault.count() == 0
+
+
+def _blob(vault: Vault) -> tuple[str, bytes]:
+    with sqlite3.connect(vault.path) as conn:
+        found: tuple[str, bytes] = conn.execute("SELECT person_id, sealed FROM identities").fetchone()
+    return found
+
+
+def _opens(key_hex: str, person_id: str, sealed: bytes) -> bool:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        AESGCM(bytes.fromhex(key_hex)).decrypt(sealed[:12], sealed[12:], person_id.encode())
+    except InvalidTag:
+        return False
+    return True
+
+
+def test_rotation_reseals_everything_and_the_old_key_opens_nothing(tmp_path: Path) -> None:
+    vault, key = Vault(tmp_path), tmp_path / "secrets" / "vault.key"
+    vault.keep([BENALI], {"T:1": "victime Karim BENALI"})
+    old = key.read_text().strip()
+    assert vault.rotate() == {"persons": 1, "texts": 1}
+    new = key.read_text().strip()
+    assert new != old and _mode(key) == 0o600 and not next_path(key).exists()
+    person_id, sealed = _blob(vault)
+    assert _opens(new, person_id, sealed) and not _opens(old, person_id, sealed)
+    fresh = Vault(tmp_path)  # reads the new key from its file
+    assert fresh.reveal("P-AAAAAAAA")[0].names == {"Karim BENALI": ["T:1"]}
+    assert fresh.original("T:1") == "victime Karim BENALI"
+
+
+def test_a_process_holding_the_old_key_follows_a_rotation(tmp_path: Path) -> None:
+    before = Vault(tmp_path)  # a long ingestion that read the key before the rotation
+    before.keep([BENALI])
+    Vault(tmp_path).rotate()
+    dupont = Sighting("b" * 24, "P-BBBBBBBB", "Nadia DUPONT", "T:3")
+    before.keep([dupont])  # sealed with the new key, not the one it held
+    assert Vault(tmp_path).reveal("P-BBBBBBBB")[0].names == {"Nadia DUPONT": ["T:3"]}
+
+
+def test_a_rotation_killed_after_its_commit_is_finished_by_the_next_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault, key = Vault(tmp_path), tmp_path / "secrets" / "vault.key"
+    vault.keep([BENALI])
+    old = key.read_text()
+
+    def killed(key_path: Path) -> None:
+        raise KeyboardInterrupt  # the process dies between the commit and the rename
+
+    monkeypatch.setattr("recoupe.ingest.vault.vault_key.finish_rotation", killed)
+    with pytest.raises(KeyboardInterrupt):
+        vault.rotate()
+    monkeypatch.undo()
+    assert key.read_text() == old and next_path(key).exists()  # the vault is sealed with the next key
+    assert Vault(tmp_path).reveal("P-AAAAAAAA")[0].names == {"Karim BENALI": ["T:1"]}
+    assert not next_path(key).exists() and key.read_text() != old  # the rename was finished
+
+
+def test_a_rotation_killed_before_its_commit_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault, key = Vault(tmp_path), tmp_path / "secrets" / "vault.key"
+    vault.keep([BENALI])
+    sealed, old = vault.path.read_bytes(), key.read_text()
+
+    def killed(*args: object) -> bytes:
+        raise KeyboardInterrupt  # dies while resealing
+
+    monkeypatch.setattr(Vault, "_seal", killed)
+    with pytest.raises(KeyboardInterrupt):
+        vault.rotate()
+    monkeypatch.undo()
+    assert vault.path.read_bytes() == sealed and key.read_text() == old
+    assert Vault(tmp_path).reveal("P-AAAAAAAA")[0].names == {"Karim BENALI": ["T:1"]}
+    assert Vault(tmp_path).rotate() == {"persons": 1, "texts": 0}  # the leftover next key is replaced
+
+
+def test_a_wrong_key_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    Vault(tmp_path).keep([BENALI])
+    sealed = Vault(tmp_path).path.read_bytes()
+    (tmp_path / "secrets" / "vault.key").write_text("22" * 32 + "\n")
+    dupont = Sighting("b" * 24, "P-BBBBBBBB", "Nadia DUPONT", "T:3")  # a new person: no blob to open
+    with pytest.raises(VaultLocked, match="does not open"):
+        Vault(tmp_path).keep([dupont], {"T:3": "Nadia DUPONT"})
+    assert Vault(tmp_path).path.read_bytes() == sealed
+
+
+def test_there_is_nothing_to_rotate_without_a_vault(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match="no identity vault"):
+        Vault(tmp_path).rotate()
+    assert not (tmp_path / "vault").exists() and not (tmp_path / "secrets").exists()

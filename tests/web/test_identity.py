@@ -223,3 +223,20 @@ def test_the_operator_reads_an_original_text_from_the_command_line(
         (me, "identity.original", ["incident:PM:7"], MOTIVE),
         (me, "refused.identity.original", ["incident:PM:7"], "vu"),
     ]
+
+
+def test_the_operator_rotates_the_vault_key_and_it_is_journalled(
+    run_cli: Callable[..., CliResult], cli_env: dict[str, str]
+) -> None:
+    home = Path(cli_env["RECOUPE_HOME"])
+    Vault(home).keep([Sighting("c" * 24, "P-CCCCCCCC", "Nadia DUPONT", "PM:7")], {"PM:7": "Vu Nadia DUPONT."})
+    key = home / "secrets" / "vault.key"
+    old = key.read_text()
+    rotated = run_cli("identity", "rotate-key", "--json", env=cli_env)
+    assert rotated.code == 0, rotated.stderr
+    assert json.loads(rotated.stdout) == {"persons": 1, "texts": 1, "key": str(key)}
+    assert key.read_text() != old
+    shown = run_cli("identity", "original", "PM:7", "--motive", MOTIVE, env=cli_env)
+    assert shown.code == 0 and shown.stdout.strip() == "Vu Nadia DUPONT."
+    (entry, _) = audit.Journal(home).entries()
+    assert (entry["action"], entry["objects"]) == ("identity.rotate_key", ["persons=1", "texts=1"])
