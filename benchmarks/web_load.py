@@ -7,7 +7,8 @@ the incident page (`/incidents/ID`, HTML, with a session cookie as a browser has
 
 Each endpoint runs twice: with the viewer's cache of graph reads on (RECOUPE_CACHE_SECONDS=10, the default)
 and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (waitress, the
-production server) runs in its own process with one thread per client; the load generator is this process.
+production server) runs in its own process with its default threads (2 per core, at least 4; `--threads N` to
+try others); the load generator is this process.
 
 With `--mixed 60`, one run instead: every client picks a page or an API call at random for 60 s, and the
 server's resident memory is sampled each second (the security issue's load run: zero errors, flat memory).
@@ -45,6 +46,8 @@ def main() -> None:
     parser.add_argument("--logs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
+    threads_help = "the server's threads (recoupe serve --threads; default: its own, 2 per core, at least 4)"
+    parser.add_argument("--threads", type=int, default=0, help=threads_help)
     parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
     mixed_help = "instead: one mixed run of pages and API calls; the server's memory sampled"
     parser.add_argument("--mixed", type=int, default=0, metavar="SECONDS", help=mixed_help)
@@ -55,7 +58,8 @@ def main() -> None:
         token = json.loads(subprocess.run(create, env=env, check=True, capture_output=True, text=True).stdout)
         results = load(args, token["token"], env)
     city = f"in {args.home}" if args.home else f"{args.logs} logs"
-    print(f"demo city {city}; {args.clients} concurrent clients, {args.seconds:g} s per endpoint")
+    each = f"one mixed run of {args.mixed} s" if args.mixed else f"{args.seconds:g} s per endpoint"
+    print(f"demo city {city}; {args.clients} concurrent clients, {each}")
     print(
         f"{'endpoint':<46} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'bytes':>9}"
@@ -75,11 +79,12 @@ def main() -> None:
 
 def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str, dict[str, float]]:
     """Each endpoint with the cache on (the default, RECOUPE_CACHE_SECONDS=10) and off (0), side by side;
-    `recoupe serve` runs in its own process (waitress, one thread per client), as in production."""
+    `recoupe serve` runs in its own process (waitress, its default threads unless --threads), as deployed."""
     results: dict[str, dict[str, float]] = {}
     for cache_s in ("10",) if args.mixed else ("10", "0"):
         port = free_port()
-        server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, "--threads", str(args.clients))
+        threads = ("--threads", str(args.threads)) if args.threads else ()  # else recoupe serve's default
+        server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, *threads)
         try:
             base = f"http://127.0.0.1:{port}"
             endpoints = build_endpoints(args, token, base)

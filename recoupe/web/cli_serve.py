@@ -4,6 +4,7 @@ default."""
 from __future__ import annotations
 
 import ipaddress
+import os
 
 import click
 from flask import current_app
@@ -23,6 +24,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_threads() -> int:
+    """2 per CPU core, at least 4: on 2 cores, 4 threads gave the lowest p95 at 20 clients (2, 3, 4, 6, 8 and
+    20 measured with benchmarks/web_load.py; 20 threads more than doubled it)."""
+    return max(4, 2 * (os.cpu_count() or 1))
+
+
 def url_of(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return f"http://{shown}:{port}/"
@@ -32,17 +39,20 @@ def url_of(host: str, port: int) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
               help="Port to listen on.")  # fmt: skip
-@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Requests served at once.")  # fmt: skip
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="Requests served at once [default: 2 per CPU core, at least 4]. More threads than that "
+                   "make the slowest answers slower: they take turns on Python's one interpreter lock "
+                   "(docs/viewer.md).")  # fmt: skip
 @click.option("--allow-remote", is_flag=True,
               help="Listen on an address other than loopback. Without it Recoupe refuses: waitress speaks "
                    "plain HTTP, so passwords, session cookies and police data would cross the network "
                    "unencrypted. Serve on 127.0.0.1 behind a reverse proxy that terminates HTTPS instead, "
                    "and use this flag only on a network you trust.")  # fmt: skip
-def serve(host: str, port: int, threads: int, allow_remote: bool) -> None:
+def serve(host: str, port: int, threads: int | None, allow_remote: bool) -> None:
     """Serve the web viewer and the JSON API (waitress) until Ctrl+C."""
     import waitress
 
+    threads = threads or default_threads()
     if not is_loopback(host) and not allow_remote:
         raise InvalidInput(
             f"Refusing to listen on {host}, which is not a loopback address: waitress speaks plain HTTP, and "
