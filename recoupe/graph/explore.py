@@ -81,9 +81,9 @@ def statements() -> dict[str, dict[str, str]]:
         "person": f"MATCH (n:Person) WHERE n.pseudonym STARTS WITH $value RETURN {_fields('n')} "
         "ORDER BY key LIMIT $limit",
         "plate": f"MATCH (n:Plate {{id: $value}}) RETURN {_fields('n')} LIMIT 1",
-        "place": f"MATCH (n:Place) WHERE toLower(n.name) CONTAINS $value RETURN {_fields('n')} "
+        "place": f"MATCH (n:Place) WHERE {_folded('n.name')} CONTAINS $value RETURN {_fields('n')} "
         "ORDER BY name, key LIMIT $limit",
-        "quartier": f"MATCH (n:Quartier) WHERE toLower(n.name) CONTAINS $value RETURN {_fields('n')} "
+        "quartier": f"MATCH (n:Quartier) WHERE {_folded('n.name')} CONTAINS $value RETURN {_fields('n')} "
         "ORDER BY name, key LIMIT $limit",
         "camera": f"MATCH (n:Camera) WHERE toLower(n.id) STARTS WITH $value OR toLower(n.label) CONTAINS "
         f"$value RETURN {_fields('n')} ORDER BY key LIMIT $limit",
@@ -91,6 +91,31 @@ def statements() -> dict[str, dict[str, str]]:
         "ORDER BY key LIMIT $limit",
     }
     return {"node": node, "neighbours": neighbours, "search": search}
+
+
+# French accented letters and ligatures → plain letters, on both sides of a name search: "republique" finds
+# "Place de la République" and "préfecture" the quartier "PREFECTURE". The same table in Cypher (`_folded`)
+# and in Python (`folded`), so that a letter outside it (ñ) is kept by both and still matches itself.
+ACCENTS = {
+    "à": "a", "â": "a", "ä": "a", "ç": "c", "é": "e", "è": "e", "ê": "e", "ë": "e", "î": "i", "ï": "i",
+    "ô": "o", "ö": "o", "ù": "u", "û": "u", "ü": "u", "ÿ": "y", "œ": "oe", "æ": "ae",
+}  # fmt: skip
+
+
+def _folded(expression: str) -> str:
+    """Cypher for `expression` in lower case with ACCENTS replaced."""
+    out = f"toLower({expression})"
+    for accented, plain in ACCENTS.items():
+        out = f"replace({out}, '{accented}', '{plain}')"
+    return out
+
+
+def folded(text: str) -> str:
+    """`text` in lower case with ACCENTS replaced, as `_folded` does in the graph."""
+    out = text.lower()
+    for accented, plain in ACCENTS.items():
+        out = out.replace(accented, plain)
+    return out
 
 
 def checked_label(label: str) -> str:
@@ -221,7 +246,8 @@ def neighbours(
 
 def search(graph: Graph, text: str, limit: int = 20) -> tuple[list[GraphNode], bool]:
     """Start nodes for what a user typed: an incident id (exact, then as a prefix), a plate however written,
-    a pseudonym (or its beginning), a place or quartier name (a part of it), a camera or asset id; at most
+    a pseudonym (or its beginning), a place or quartier name (a part of it, accents and case aside), a camera
+    or asset id; at most
     `limit`, and whether more were found."""
     value = text.strip()
     if not value:
@@ -234,7 +260,7 @@ def search(graph: Graph, text: str, limit: int = 20) -> tuple[list[GraphNode], b
         asks.append(("person", value.upper()))
     if plate:
         asks.append(("plate", plate))
-    asks += [("place", lower), ("quartier", lower), ("camera", lower), ("asset", lower)]
+    asks += [("place", folded(value)), ("quartier", folded(value)), ("camera", lower), ("asset", lower)]
     found: dict[str, GraphNode] = {}
     queries = statements()["search"]
     with graph.session() as session:
