@@ -8,7 +8,9 @@ the incident page (`/incidents/ID`, HTML, with a session cookie as a browser has
 Each endpoint runs twice: with the viewer's cache of graph reads on (RECOUPE_CACHE_SECONDS=10, the default)
 and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (waitress, the
 production server) runs in its own process with its default threads (2 per core, at least 4; `--threads N` to
-try others); the load generator is this process.
+try others); the load generator is this process. For each endpoint, the CPU time each process spent per
+request (the clients, the web server, the graph server) says where the time went: on 2 cores, 20 clients that
+never pause measure throughput as much as latency (p50 is about 20 / requests per second).
 
 With `--mixed 60`, one run instead: every client picks a page or an API call at random for 60 s, and the
 server's resident memory is sampled each second (the security issue's load run: zero errors, flat memory).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
+import os
 import random
 import re
 import statistics
@@ -62,12 +65,15 @@ def main() -> None:
     print(f"demo city {city}; {args.clients} concurrent clients, {each}")
     print(
         f"{'endpoint':<46} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'bytes':>9}"
+        f"{'bytes':>9}   CPU ms per request: clients / web / graph"
     )
     for name, r in results.items():
+        cpu = " / ".join(
+            f"{r[f'cpu_ms_{part}']:.2f}" for part in ("client", "web", "graph") if f"cpu_ms_{part}" in r
+        )
         print(
             f"{name:<46} {r['requests']:>8} {r['errors']:>6} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-            f"{r['p99_ms']:>8.1f} {r['bytes_mean']:>9.0f}"
+            f"{r['p99_ms']:>8.1f} {r['bytes_mean']:>9.0f}   {cpu}"
         )
     for name, r in results.items():
         if "rss_mib_max" in r:
@@ -91,8 +97,13 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
             if args.mixed:
                 results["mixed pages and API [cache on]"] = mixed(endpoints, args, server.pid)
                 continue
+            graph_pid = json.loads((Path(env["RECOUPE_HOME"]) / "run" / "graph.json").read_text())["pid"]
             for name, call in endpoints.items():
+                before = cpu_seconds(server.pid, graph_pid)
                 r = hammer(call, args.clients, args.seconds)
+                spent = [b - a for a, b in zip(before, cpu_seconds(server.pid, graph_pid), strict=True)]
+                for part, seconds in zip(("client", "web", "graph"), spent, strict=True):
+                    r[f"cpu_ms_{part}"] = round(seconds * 1000 / max(1, r["requests"]), 2)
                 results[f"{name} [cache {'on' if cache_s != '0' else 'off'}]"] = r
         finally:
             server.terminate()
@@ -179,6 +190,20 @@ def build_endpoints(args: argparse.Namespace, token: str, base: str) -> dict[str
             "incident API": lambda c: get(f"/api/incidents/{quote(random.choice(ids))}", bearer),
         }
     return endpoints
+
+
+def cpu_seconds(server_pid: int, graph_pid: int) -> tuple[float, float, float]:
+    """CPU seconds (user and system) spent so far by this process (the clients), the web server and the
+    graph server."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime and stime, after the command's name
+
+    mine = os.times()
+    return mine.user + mine.system, of(server_pid), of(graph_pid)
 
 
 def quote(incident_id: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,30 +69,34 @@ def connections(
         raise InvalidInput("radius and hours must be positive", "give --radius and --hours above 0")
     found: dict[str, Connection] = {}
 
-    def hit(other: str) -> Connection:
-        return found.setdefault(other, Connection(other))
+    def hit(row: Any) -> Connection:
+        other = found.get(row["id"])
+        if other is None:
+            other = Connection(row["id"], row["category"], from_graph(row["starts"]), row["precision"])
+            found[row["id"]] = other
+        return other
 
-    with graph.session() as session:
-        me = _brief(session, incident_id)
-        start: datetime = me["starts"]
-        end: datetime = me["ends"] or start
-        low, high = start - timedelta(hours=hours), end + timedelta(hours=hours)
-        for row in session.run(queries.CONNECTED_BY_ENTITY, id=incident_id):
+    with graph.session() as session:  # two round trips: the shared things, then place and time
+        me = session.run(queries.CONNECTED, id=incident_id, seconds=hours * 3600).single()
+        if me is None:
+            raise NotFound(
+                f"no incident {incident_id!r}", "give an id as `recoupe ingest` reports it (source:id)"
+            )
+        for row in me["entities"]:
             label = row["label"]
             shown = row["pseudonym"] if label == "Person" else row["entity"]
             roles = {"here": row["role_here"], "there": row["role_there"]} if label == "Person" else {}
-            hit(row["id"]).add(label.lower(), WEIGHTS.get(label, 1.0), entity=shown, **roles)
-        for row in session.run(queries.CONNECTED_BY_NEAR_REPEAT, id=incident_id):
-            hit(row["id"]).add(
-                "near_repeat", WEIGHTS["near_repeat"], metres=row["metres"], hours=row["hours"]
-            )
-        for row in session.run(
-            queries.CONNECTED_BY_CAMERA, id=incident_id, low=to_graph(low), high=to_graph(high)
-        ):
-            hit(row["id"]).add("camera", WEIGHTS["camera"], camera=row["camera"])
-        for row in session.run(queries.CONNECTED_BY_ASSET, id=incident_id):
-            hit(row["id"]).add("asset", WEIGHTS["asset"], asset=row["asset"], asset_type=row["asset_type"])
+            hit(row).add(label.lower(), WEIGHTS.get(label, 1.0), entity=shown, **roles)
+        for row in me["near_repeats"]:
+            hit(row).add("near_repeat", WEIGHTS["near_repeat"], metres=row["metres"], hours=row["hours"])
+        for row in me["cameras"]:  # seen by one camera within `hours` of this one
+            hit(row).add("camera", WEIGHTS["camera"], camera=row["camera"])
+        for row in me["assets"]:
+            hit(row).add("asset", WEIGHTS["asset"], asset=row["asset"], asset_type=row["asset_type"])
         if me["precision"] in LOCATED and me["lat"] is not None:
+            start: datetime = from_graph(me["starts"])
+            end: datetime = from_graph(me["ends"]) or start
+            low, high = start - timedelta(hours=hours), end + timedelta(hours=hours)
             keys = geo_keys_near(me["lat"], me["lon"], radius_m, low.timestamp(), high.timestamp())
             for row in session.run(queries.INCIDENTS_BY_GEO_KEY, keys=keys):
                 if row["id"] == incident_id:
@@ -102,15 +107,10 @@ def connections(
                 metres = distance_m(me["lon"], me["lat"], row["lon"], row["lat"])
                 if metres <= radius_m and gap <= hours:
                     closeness = (1 - metres / radius_m) * (1 - gap / hours)
-                    hit(row["id"]).add(
+                    hit(row).add(
                         "place_time", WEIGHTS["place_time"] * (0.5 + 0.5 * closeness),
                         distance_m=round(metres, 1), hours=round(gap, 2),
                     )  # fmt: skip
-        if found:
-            for row in session.run(queries.INCIDENT_SUMMARIES, ids=list(found)):
-                c = found[row["id"]]
-                c.category, c.occurred_from = row["category"], from_graph(row["starts"])
-                c.precision = row["precision"]
     return sorted(found.values(), key=lambda c: (-c.score, c.id))
 
 
@@ -144,12 +144,18 @@ def cameras_for(graph: Graph, incident_id: str) -> list[CameraView]:
 
 def incident_cameras(session: Any, incident_id: str) -> list[CameraView]:
     """`cameras_for` in an open session, for an incident known to exist (none for one that does not)."""
-    rows = session.run(queries.CAMERAS_OF_INCIDENT, id=incident_id)
-    return [
+    return camera_views(session.run(queries.CAMERAS_OF_INCIDENT, id=incident_id))
+
+
+def camera_views(rows: Iterable[Mapping[str, Any]]) -> list[CameraView]:
+    """Rows of camera, label, kind (SEEN_BY or MISSED_BY), distance_m and angle_deg as views: those that saw
+    it first, then those that were out, nearest first in each."""
+    views = [
         CameraView(r["camera"], r["label"], "seen" if r["kind"] == "SEEN_BY" else "out", r["distance_m"],
                    r["angle_deg"])
         for r in rows
     ]  # fmt: skip
+    return sorted(views, key=lambda v: (v.state != "seen", v.distance_m is None, v.distance_m or 0.0))
 
 
 def cameras_at(graph: Graph, lat: float, lon: float, at: datetime) -> list[CameraView]:

@@ -197,39 +197,31 @@ MATCH (i:Incident {id: $id})
 RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.occurred_to AS ends, i.lat AS lat,
        i.lon AS lon, i.precision AS precision
 """
-CONNECTED_BY_ENTITY = """
-MATCH (i:Incident {id: $id})-[r1:INVOLVES]->(e)<-[r2:INVOLVES]-(j:Incident)
-WHERE j.id <> $id
-RETURN j.id AS id, labels(e)[0] AS label, e.id AS entity, e.pseudonym AS pseudonym, r1.role AS role_here,
-       r2.role AS role_there
-LIMIT 2000
-"""
-CONNECTED_BY_NEAR_REPEAT = """
-MATCH (i:Incident {id: $id})-[r:NEAR_REPEAT]-(j:Incident)
-RETURN j.id AS id, r.metres AS metres, r.hours AS hours
-"""
-CONNECTED_BY_CAMERA = """
-MATCH (i:Incident {id: $id})-[:SEEN_BY]->(c:Camera)<-[:SEEN_BY]-(j:Incident)
-WHERE j.id <> $id AND j.occurred_from >= $low AND j.occurred_from <= $high
-RETURN j.id AS id, c.id AS camera
-LIMIT 2000
-"""
-CONNECTED_BY_ASSET = """
-MATCH (i:Incident {id: $id})-[:DAMAGED]->(s:StreetAsset)<-[:DAMAGED]-(j:Incident)
-WHERE j.id <> $id
-RETURN j.id AS id, s.id AS asset, s.asset_type AS asset_type
-LIMIT 2000
+# An incident's connections in one round trip, one list per kind (pattern comprehensions anchored on the
+# incident), each other incident with what its row needs ($seconds: the time window around the incident for a
+# shared camera); place and time is a second query (INCIDENTS_BY_GEO_KEY), from the keys around its point.
+_OTHER = "category: j.category, starts: j.occurred_from, precision: j.precision"
+CONNECTED = f"""
+MATCH (i:Incident {{id: $id}})
+WITH i, i.occurred_from - duration({{seconds: $seconds}}) AS low,
+     coalesce(i.occurred_to, i.occurred_from) + duration({{seconds: $seconds}}) AS high
+RETURN i.occurred_from AS starts, i.occurred_to AS ends, i.lat AS lat, i.lon AS lon, i.precision AS precision,
+       [(i)-[r1:INVOLVES]->(e)<-[r2:INVOLVES]-(j:Incident) WHERE j.id <> $id | {{id: j.id,
+            label: labels(e)[0], entity: e.id, pseudonym: e.pseudonym, role_here: r1.role,
+            role_there: r2.role, {_OTHER}}}][..2000] AS entities,
+       [(i)-[r:NEAR_REPEAT]-(j:Incident) | {{id: j.id, metres: r.metres, hours: r.hours, {_OTHER}}}]
+            AS near_repeats,
+       [(i)-[:SEEN_BY]->(c:Camera)<-[:SEEN_BY]-(j:Incident)
+            WHERE j.id <> $id AND j.occurred_from >= low AND j.occurred_from <= high
+            | {{id: j.id, camera: c.id, {_OTHER}}}][..2000] AS cameras,
+       [(i)-[:DAMAGED]->(s:StreetAsset)<-[:DAMAGED]-(j:Incident) WHERE j.id <> $id | {{id: j.id, asset: s.id,
+            asset_type: s.asset_type, {_OTHER}}}][..2000] AS assets
 """
 INCIDENTS_BY_GEO_KEY = """
 UNWIND $keys AS key
 MATCH (j:Incident {geo_key: key})
-RETURN j.id AS id, j.lat AS lat, j.lon AS lon, j.occurred_from AS starts, j.occurred_to AS ends
-"""
-INCIDENT_SUMMARIES = """
-UNWIND $ids AS id
-MATCH (i:Incident {id: id})
-RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.precision AS precision,
-       i.source AS source
+RETURN j.id AS id, j.lat AS lat, j.lon AS lon, j.occurred_from AS starts, j.occurred_to AS ends,
+       j.category AS category, j.precision AS precision
 """
 CAMERAS_OF_INCIDENT = """
 MATCH (i:Incident {id: $id})-[r:SEEN_BY|MISSED_BY]->(c:Camera)
@@ -383,6 +375,10 @@ ORDER BY occurred_from DESC, id
 SKIP $offset LIMIT $limit
 """
 )
+# An incident's record in one round trip: its facts, then what the text names, the assets it damaged, its near
+# repeats and the cameras that saw it (or were out), each as a list (a pattern comprehension per list, all
+# anchored on the incident; sorted by the caller). A person is shown by pseudonym: its id (a keyed hash of the
+# name) never leaves the graph.
 API_INCIDENT = """
 MATCH (i:Incident {id: $id})
 OPTIONAL MATCH (i)-[:OCCURRED_AT]->(p:Place)
@@ -393,29 +389,18 @@ RETURN i.id AS id, i.text AS text, i.source AS source, i.source_id AS source_id,
        i.occurred_from AS occurred_from, i.occurred_to AS occurred_to,
        i.time_source AS time_source, i.precision AS precision, i.lat AS lat, i.lon AS lon,
        i.place_source AS place_source, p.id AS place_id, p.name AS place_name, p.postcode AS postcode,
-       q.name AS quartier, i.series_id AS series_id, i.series_size AS series_size
+       q.name AS quartier, i.series_id AS series_id, i.series_size AS series_size,
+       [(i)<-[e:EXTRACTED_FROM]-(n) | {label: labels(n)[0],
+            entity: CASE WHEN 'Person' IN labels(n) THEN n.pseudonym ELSE n.id END, name: n.name,
+            description: n.description, start: e.start, end: e.end,
+            role: head([(i)-[r:INVOLVES]->(n) | r.role])}] AS mentions,
+       [(i)-[d:DAMAGED]->(s:StreetAsset) | {id: s.id, asset_type: s.asset_type, label: s.label, lat: s.lat,
+            lon: s.lon, distance_m: d.distance_m, start: d.start, end: d.end}] AS damaged,
+       [(i)-[r:NEAR_REPEAT]-(j:Incident) | {id: j.id, category: j.category, occurred_from: j.occurred_from,
+            metres: r.metres, hours: r.hours}] AS near_repeats,
+       [(i)-[r:SEEN_BY|MISSED_BY]->(c:Camera) | {camera: c.id, label: c.label, kind: type(r),
+            distance_m: r.distance_m, angle_deg: r.angle_deg}] AS cameras
 LIMIT 1
-"""
-# A person is shown by pseudonym: its id (a keyed hash of the name) never leaves the graph.
-# Anchored on the incident: begun from the unlabelled `(n)`, ArcadeDB scans every node (42 ms, not 0.9 ms).
-API_INCIDENT_MENTIONS = """
-MATCH (i:Incident {id: $id})<-[e:EXTRACTED_FROM]-(n)
-OPTIONAL MATCH (i)-[r:INVOLVES]->(n)
-RETURN labels(n)[0] AS label, CASE WHEN 'Person' IN labels(n) THEN n.pseudonym ELSE n.id END AS entity,
-       n.name AS name, n.description AS description, e.start AS start, e.end AS end, r.role AS role
-ORDER BY start, end, label
-"""
-API_INCIDENT_ASSETS = """
-MATCH (i:Incident {id: $id})-[d:DAMAGED]->(s:StreetAsset)
-RETURN s.id AS id, s.asset_type AS asset_type, s.label AS label, s.lat AS lat, s.lon AS lon,
-       d.distance_m AS distance_m, d.start AS start, d.end AS end
-ORDER BY distance_m, id
-"""
-API_INCIDENT_NEAR_REPEATS = """
-MATCH (i:Incident {id: $id})-[r:NEAR_REPEAT]-(j:Incident)
-RETURN j.id AS id, j.category AS category, j.occurred_from AS occurred_from, r.metres AS metres,
-       r.hours AS hours
-ORDER BY occurred_from, id
 """
 API_CAMERA_LABELS = "MATCH (c:Camera) RETURN c.id AS id, c.label AS label"
 API_COUNT_FORECASTS = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -239,22 +239,34 @@ def api_incidents(
 
 
 def api_incident(session: neo4j.Session, id: str) -> dict[str, Any] | None:
-    """An incident's facts with their provenance (place, quartier, source), or None."""
+    """An incident's record in one read, or None: its facts with their provenance (place, quartier, source),
+    and as lists `mentions` (what the text names, with its span and role; persons as `entity` = pseudonym, in
+    text order), `damaged` (assets, nearest first), `near_repeats` (in time order) and `cameras` (the rows of
+    investigate.camera_views)."""
     record = session.run(queries.API_INCIDENT, id=id).single()
-    return None if record is None else _plain(record)
+    if record is None:
+        return None
+    facts = _plain(record)
+    facts["mentions"] = sorted(
+        map(_plain_map, facts["mentions"]), key=lambda m: (*_last(m["start"]), *_last(m["end"]), m["label"])
+    )
+    facts["damaged"] = sorted(
+        map(_plain_map, facts["damaged"]), key=lambda d: (*_last(d["distance_m"]), d["id"])
+    )
+    facts["near_repeats"] = sorted(
+        map(_plain_map, facts["near_repeats"]), key=lambda n: (*_last(n["occurred_from"]), n["id"])
+    )
+    facts["cameras"] = list(map(_plain_map, facts["cameras"]))
+    return facts
 
 
-def api_incident_mentions(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
-    """What the text names, with its span and role; persons as `entity` = pseudonym."""
-    return [_plain(r) for r in session.run(queries.API_INCIDENT_MENTIONS, id=id)]
+def _plain_map(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: from_graph(v) for k, v in value.items()}
 
 
-def api_incident_assets(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
-    return [_plain(r) for r in session.run(queries.API_INCIDENT_ASSETS, id=id)]
-
-
-def api_incident_near_repeats(session: neo4j.Session, id: str) -> list[dict[str, Any]]:
-    return [_plain(r) for r in session.run(queries.API_INCIDENT_NEAR_REPEATS, id=id)]
+def _last(value: Any) -> tuple[bool, Any]:
+    """A sort key that puts None after every value (as Cypher's ORDER BY does)."""
+    return (value is None, value if value is not None else 0)
 
 
 def api_camera_labels(session: neo4j.Session) -> dict[str, str | None]:

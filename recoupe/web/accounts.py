@@ -60,6 +60,10 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)
 CLIENT_MAX_FAILURES, CLIENT_WINDOW = 20, timedelta(minutes=15)
 TOKEN_PREFIX = "rcp_"
+# A session's last activity and a token's last use are written at most once a minute: every request reads the
+# accounts file, and only those a minute apart write it (so an idle session ends between 29 and 30 minutes
+# after its last request, by default, and `last_used_at` is right to the minute).
+ACTIVITY_STEP = timedelta(minutes=1)
 
 Clock = Callable[[], datetime]
 
@@ -214,8 +218,9 @@ class AccountStore:
             conn.executescript(SCHEMA)
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction."""
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One short transaction: a write one (it takes the file's write lock at once), or a read one (many
+        at a time, beside a writer: the file is in WAL mode)."""
         with self._lock:
             if not self._ready:
                 self._prepare()
@@ -223,7 +228,7 @@ class AccountStore:
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
             yield conn
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -399,19 +404,25 @@ class AccountStore:
     def session(self, session_id: str) -> Session | None:
         """The live session a cookie names (its idle time restarts), or None; an expired one is deleted."""
         now, key = self.clock(), _digest(session_id)
-        with self._db() as conn:
+        with self._db(write=False) as conn:
             row = conn.execute(
                 f"SELECT s.created_at AS began, s.last_seen_at, s.csrf_token, {USER_COLUMNS}"
                 " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
                 (key,),
             ).fetchone()
-            if row is None:
-                return None
-            began, seen = datetime.fromisoformat(row["began"]), datetime.fromisoformat(row["last_seen_at"])
-            if row["disabled"] or now - seen >= self.idle or now - began >= self.max_age:
+        if row is None:
+            return None
+        began, seen = datetime.fromisoformat(row["began"]), datetime.fromisoformat(row["last_seen_at"])
+        if row["disabled"] or now - seen >= self.idle or now - began >= self.max_age:
+            with self._db() as conn:
                 conn.execute("DELETE FROM sessions WHERE id_hash = ?", (key,))
-                return None
-            conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (_stamp(now), key))
+            return None
+        if now - seen >= ACTIVITY_STEP:  # the idle time restarts (written once a minute at most)
+            with self._db() as conn:
+                conn.execute(
+                    "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?",
+                    (_stamp(now), key, _stamp(now)),
+                )
         return Session(_user(row), row["csrf_token"])
 
     def end_session(self, session_id: str) -> None:
@@ -460,20 +471,24 @@ class AccountStore:
         return self.tokens(token_id=token_id)[0]
 
     def token_user(self, secret: str) -> User | None:
-        """The enabled user a live token acts for, or None; records when it was used."""
+        """The enabled user a live token acts for, or None; records when it was used (to the minute)."""
         if not secret.startswith(TOKEN_PREFIX):
             return None
-        with self._db() as conn:
+        with self._db(write=False) as conn:
             row = conn.execute(
-                f"SELECT t.id AS token_id, {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id"
+                f"SELECT t.id AS token_id, t.last_used_at, {USER_COLUMNS} FROM tokens t"
+                " JOIN users u ON u.id = t.user_id"
                 " WHERE t.token_hash = ? AND NOT t.revoked AND NOT u.disabled",
                 (_digest(secret),),
             ).fetchone()
-            if row is None:
-                return None
-            conn.execute(
-                "UPDATE tokens SET last_used_at = ? WHERE id = ?", (_stamp(self.clock()), row["token_id"])
-            )
+        if row is None:
+            return None
+        now = self.clock()
+        used = row["last_used_at"]
+        if used is None or now - datetime.fromisoformat(used) >= ACTIVITY_STEP:
+            with self._db() as conn:
+                update = "UPDATE tokens SET last_used_at = ? WHERE id = ?"
+                conn.execute(update, (_stamp(now), row["token_id"]))
         return _user(row)
 
 

@@ -217,15 +217,15 @@ def incidents(q: dict[str, Any]) -> ResponseReturnValue:
     filters = {"low": q["from"], "high": q["to"], "category": q["category"], "quartier": q["quartier"],
                "source": q["source"]}  # fmt: skip
 
-    def read() -> tuple[int, list[dict[str, Any]]]:
+    def body() -> dict[str, Any]:
         with graph().session() as session:
             total = store.api_count_incidents(session, **filters)
-            if total <= q["offset"]:
-                return total, []
-            return total, store.api_incidents(session, q["offset"], q["limit"], **filters)
+            paged = total > q["offset"]
+            items = store.api_incidents(session, q["offset"], q["limit"], **filters) if paged else []
+        return {"total": total, "limit": q["limit"], "offset": q["offset"], "items": items}
 
-    total, items = cached(("incidents", *filters.values(), q["offset"], q["limit"]), read)
-    return page(items, q, total)
+    # the same for every role (no entity in a row): kept encoded, as the map asks for it on every screen
+    return cached_answer(("incidents", *filters.values(), q["offset"], q["limit"]), body)
 
 
 @endpoint("GET", "/incidents/<path:incident_id>", "Un incident : ses faits et leur provenance (ce que le "
@@ -262,17 +262,15 @@ class IncidentRecord:
 def incident_record(incident_id: str) -> IncidentRecord | None:
     """The incident's facts, mentions, damaged assets, near repeats and cameras; None when there is none."""
     from recoupe.graph import store
-    from recoupe.graph.investigate import incident_cameras
+    from recoupe.graph.investigate import camera_views
 
     def read() -> IncidentRecord | None:
-        with graph().session() as session:  # one session, five reads
-            facts = store.api_incident(session, incident_id)
-            if facts is None:
-                return None
-            mentions = store.api_incident_mentions(session, incident_id)
-            damaged = store.api_incident_assets(session, incident_id)
-            near_repeats = store.api_incident_near_repeats(session, incident_id)
-            cameras = incident_cameras(session, incident_id)
+        with graph().session() as session:
+            facts = store.api_incident(session, incident_id)  # one read: facts and every list
+        if facts is None:
+            return None
+        mentions, damaged = facts.pop("mentions"), facts.pop("damaged")
+        near_repeats, cameras = facts.pop("near_repeats"), camera_views(facts.pop("cameras"))
         # names never shown: each person's pseudonym in the text (every span moved to match), and for a role
         # that sees no person, NO_PERSON in its place (`incident` and pages.incident)
         facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged)
@@ -296,8 +294,13 @@ def linked(incident_id: str, radius_m: float = 300.0, hours: float = 72.0) -> li
           (SEE_ENTITIES, "explorer"), (*CONNECTIONS, *PAGE), response="Connection[]",
           errors=(400, 401, 403, 404))  # fmt: skip
 def incident_connections(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
-    found = linked(incident_id, q["radius"], q["hours"])
-    return page([c.as_dict() for c in window(found, q)], q, len(found), incident=incident_id)
+    def body() -> dict[str, Any]:
+        found = linked(incident_id, q["radius"], q["hours"])
+        return {"incident": incident_id, "total": len(found), "limit": q["limit"], "offset": q["offset"],
+                "items": [c.as_dict() for c in window(found, q)]}  # fmt: skip
+
+    # the same for every role allowed here (pseudonyms, never names): kept encoded
+    return cached_answer(("connections", incident_id, q["radius"], q["hours"], q["offset"], q["limit"]), body)
 
 
 @endpoint("GET", "/entities/<kind>/<path:key>/timeline", "Les incidents d'une entité dans l'ordre du temps ; "

@@ -321,6 +321,37 @@ def test_idle_expiry(client: FlaskClient, store: AccountStore, clock: Clock) -> 
     assert me(client).status_code == 401
 
 
+def test_activity_is_written_once_a_minute(client: FlaskClient, store: AccountStore, clock: Clock) -> None:
+    """Requests read the accounts file; only those a minute apart write the session's last activity and the
+    token's last use, so a busy screen does not queue every request behind a write."""
+    import sqlite3
+
+    def recorded() -> tuple[str, str | None]:
+        with sqlite3.connect(store.path) as conn:
+            seen = conn.execute("SELECT last_seen_at FROM sessions").fetchone()[0]
+            used = conn.execute("SELECT last_used_at FROM tokens").fetchone()[0]
+        return seen, used
+
+    store.add_user("alice", PASSWORD, "viewer")
+    _, secret = store.create_token("alice", "écran")
+    login(client, "alice")
+    at_login = recorded()[0]
+    assert at_login == "2025-03-14T12:00:00+00:00"
+    assert me(client, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    clock.advance(seconds=59)
+    assert me(client).status_code == 200
+    assert me(client, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert recorded() == (at_login, "2025-03-14T12:00:00+00:00")  # under a minute: nothing written
+    clock.advance(seconds=1)
+    assert me(client).status_code == 200
+    assert me(client, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert recorded() == ("2025-03-14T12:01:00+00:00", "2025-03-14T12:01:00+00:00")
+    clock.advance(minutes=29, seconds=59)  # idle time runs from the last activity written
+    assert me(client).status_code == 200
+    clock.advance(minutes=30)
+    assert me(client).status_code == 401
+
+
 def test_absolute_expiry(client: FlaskClient, store: AccountStore, clock: Clock) -> None:
     store.add_user("alice", PASSWORD, "viewer")
     login(client, "alice")
