@@ -6,11 +6,12 @@ the incident page (`/incidents/ID`, HTML, with a session cookie as a browser has
 (`/api/incidents/ID/connections`), over random incidents.
 
 Each endpoint runs twice: with the viewer's cache of graph reads on (RECOUPE_CACHE_SECONDS=10, the default)
-and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (waitress, the
-production server) runs in its own process with its default threads (2 per core, at least 4; `--threads N` to
-try others); the load generator is this process. For each endpoint, the CPU time each process spent per
-request (the clients, the web server, the graph server) says where the time went: on 2 cores, 20 clients that
-never pause measure throughput as much as latency (p50 is about 20 / requests per second).
+and off (0), so the table shows what the cache buys and what a cold read costs. `recoupe serve` (gunicorn, the
+production server) runs in its own processes with its defaults (a worker process per core, 4 threads each;
+`--workers N` and `--threads N` to try others); the load generator is this process. For each endpoint, the CPU
+time each process spent per request (the clients, the web server's processes, the graph server) says where the
+time went: on 2 cores, 20 clients that never pause measure throughput as much as latency (p50 is about 20 /
+requests per second).
 
 With `--mixed 60`, one run instead: every client picks a page or an API call at random for 60 s, and the
 server's resident memory is sampled each second (the security issue's load run: zero errors, flat memory).
@@ -51,6 +52,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     threads_help = "the server's threads (recoupe serve --threads; default: its own, 2 per core, at least 4)"
     parser.add_argument("--threads", type=int, default=0, help=threads_help)
+    workers_help = "the server's worker processes (recoupe serve --workers; default: its own, one per core)"
+    parser.add_argument("--workers", type=int, default=0, help=workers_help)
     parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
     mixed_help = "instead: one mixed run of pages and API calls; the server's memory sampled"
     parser.add_argument("--mixed", type=int, default=0, metavar="SECONDS", help=mixed_help)
@@ -85,12 +88,13 @@ def main() -> None:
 
 def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str, dict[str, float]]:
     """Each endpoint with the cache on (the default, RECOUPE_CACHE_SECONDS=10) and off (0), side by side;
-    `recoupe serve` runs in its own process (waitress, its default threads unless --threads), as deployed."""
+    `recoupe serve` runs in its own processes (gunicorn, its default workers and threads unless --workers or
+    --threads), as deployed."""
     results: dict[str, dict[str, float]] = {}
     for cache_s in ("10",) if args.mixed else ("10", "0"):
         port = free_port()
-        threads = ("--threads", str(args.threads)) if args.threads else ()  # else recoupe serve's default
-        server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, *threads)
+        options = [f"--{name}={n}" for name, n in (("threads", args.threads), ("workers", args.workers)) if n]
+        server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, *options)  # else its defaults
         try:
             base = f"http://127.0.0.1:{port}"
             endpoints = build_endpoints(args, token, base)
@@ -120,11 +124,13 @@ def mixed(
     samples: list[float] = []
     done = threading.Event()
 
-    def sample() -> None:
+    def rss_mib(one: int) -> float:
+        with open(f"/proc/{one}/status", encoding="ascii") as fh:
+            return int(next(line for line in fh if line.startswith("VmRSS:")).split()[1]) / 1024
+
+    def sample() -> None:  # the server's processes together (gunicorn's master and its workers)
         while not done.wait(1.0):
-            with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-                rss = next(line for line in fh if line.startswith("VmRSS:"))
-            samples.append(int(rss.split()[1]) / 1024)
+            samples.append(sum(rss_mib(one) for one in tree(pid)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -203,7 +209,18 @@ def cpu_seconds(server_pid: int, graph_pid: int) -> tuple[float, float, float]:
         return (int(fields[11]) + int(fields[12])) / tick  # utime and stime, after the command's name
 
     mine = os.times()
-    return mine.user + mine.system, of(server_pid), of(graph_pid)
+    return mine.user + mine.system, sum(map(of, tree(server_pid))), of(graph_pid)
+
+
+def tree(pid: int) -> list[int]:
+    """The process and its descendants (the web server's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        for task in Path(f"/proc/{one}/task").iterdir():
+            todo += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def quote(incident_id: str) -> str:

@@ -165,6 +165,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     id_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), created_at TEXT NOT NULL,
     last_seen_at TEXT NOT NULL, csrf_token TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures (client TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_by_client ON login_failures (client, at);
+CREATE INDEX IF NOT EXISTS login_failures_by_time ON login_failures (at);
 """
 USER_COLUMNS = "u.username, u.name, u.role, u.created_at, u.disabled, u.locked_until"
 
@@ -190,7 +193,6 @@ class AccountStore:
         self.hasher = hasher or PasswordHasher()
         self._ready = False
         self._lock = threading.Lock()
-        self._client_failures: dict[str, list[datetime]] = {}
         self._decoy: str | None = None
         self._keys: dict[str, bytes] = {}
 
@@ -368,18 +370,19 @@ class AccountStore:
                 )
 
     def _client_blocked(self, client: str, now: datetime) -> bool:
-        with self._lock:
-            recent = [t for t in self._client_failures.get(client, []) if now - t < CLIENT_WINDOW]
-            self._client_failures[client] = recent
-            return len(recent) >= CLIENT_MAX_FAILURES
+        """Too many failed logins from this client lately (counted in the accounts file: every worker process
+        of the server, and a restart, see the same count)."""
+        with self._db(write=False) as conn:
+            recent = conn.execute(
+                "SELECT count(*) FROM login_failures WHERE client = ? AND at > ?",
+                (client, _stamp(now - CLIENT_WINDOW)),
+            ).fetchone()[0]
+        return bool(recent >= CLIENT_MAX_FAILURES)
 
     def _client_failed(self, client: str, now: datetime) -> None:
-        with self._lock:
-            if len(self._client_failures) > 10_000:  # forget clients whose failures are all old
-                self._client_failures = {
-                    c: ts for c, ts in self._client_failures.items() if ts and now - ts[-1] < CLIENT_WINDOW
-                }
-            self._client_failures.setdefault(client, []).append(now)
+        with self._db() as conn:
+            conn.execute("DELETE FROM login_failures WHERE at <= ?", (_stamp(now - CLIENT_WINDOW),))
+            conn.execute("INSERT INTO login_failures VALUES (?, ?)", (client, _stamp(now)))
 
     # ------------------------------------------------------------------ sessions
 

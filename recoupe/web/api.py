@@ -42,7 +42,7 @@ from recoupe.web.openapi import (
 
 if TYPE_CHECKING:  # neo4j and spaCy load with the first request that needs them, not with the app
     from recoupe.graph.connection import Graph
-    from recoupe.graph.investigate import CameraView, Connection
+    from recoupe.graph.investigate import CameraView
     from recoupe.graph.links import CameraPoint
     from recoupe.nlp.extract import Extractor
 
@@ -260,33 +260,26 @@ class IncidentRecord:
 
 
 def incident_record(incident_id: str) -> IncidentRecord | None:
-    """The incident's facts, mentions, damaged assets, near repeats and cameras; None when there is none."""
+    """The incident's facts, mentions, damaged assets, near repeats and cameras, through the cache; None when
+    there is none."""
+    return cached(("incident", incident_id), lambda: read_incident_record(incident_id))
+
+
+def read_incident_record(incident_id: str) -> IncidentRecord | None:
+    """`incident_record` read from the graph (one read)."""
     from recoupe.graph import store
     from recoupe.graph.investigate import camera_views
 
-    def read() -> IncidentRecord | None:
-        with graph().session() as session:
-            facts = store.api_incident(session, incident_id)  # one read: facts and every list
-        if facts is None:
-            return None
-        mentions, damaged = facts.pop("mentions"), facts.pop("damaged")
-        near_repeats, cameras = facts.pop("near_repeats"), camera_views(facts.pop("cameras"))
-        # names never shown: each person's pseudonym in the text (every span moved to match), and for a role
-        # that sees no person, NO_PERSON in its place (`incident` and pages.incident)
-        facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged)
-        return IncidentRecord(facts, mentions, damaged, near_repeats, cameras)
-
-    return cached(("incident", incident_id), read)
-
-
-def linked(incident_id: str, radius_m: float = 300.0, hours: float = 72.0) -> list[Connection]:
-    """The incident's connections (investigate.connections), through the cache."""
-    from recoupe.graph.investigate import connections
-
-    return cached(
-        ("connections", incident_id, radius_m, hours),
-        lambda: connections(graph(), incident_id, radius_m, hours),
-    )
+    with graph().session() as session:
+        facts = store.api_incident(session, incident_id)  # facts and every list
+    if facts is None:
+        return None
+    mentions, damaged = facts.pop("mentions"), facts.pop("damaged")
+    near_repeats, cameras = facts.pop("near_repeats"), camera_views(facts.pop("cameras"))
+    # names never shown: each person's pseudonym in the text (every span moved to match), and for a role that
+    # sees no person, NO_PERSON in its place (`incident` and pages.incident)
+    facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged)
+    return IncidentRecord(facts, mentions, damaged, near_repeats, cameras)
 
 
 @endpoint("GET", "/incidents/<path:incident_id>/connections", "Incidents liés (personne, plaque, véhicule, "
@@ -294,8 +287,10 @@ def linked(incident_id: str, radius_m: float = 300.0, hours: float = 72.0) -> li
           (SEE_ENTITIES, "explorer"), (*CONNECTIONS, *PAGE), response="Connection[]",
           errors=(400, 401, 403, 404))  # fmt: skip
 def incident_connections(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
+    from recoupe.graph.investigate import connections
+
     def body() -> dict[str, Any]:
-        found = linked(incident_id, q["radius"], q["hours"])
+        found = connections(graph(), incident_id, q["radius"], q["hours"])
         return {"incident": incident_id, "total": len(found), "limit": q["limit"], "offset": q["offset"],
                 "items": [c.as_dict() for c in window(found, q)]}  # fmt: skip
 

@@ -1,7 +1,8 @@
 """The audit journal's file: one hash-chained JSON line per entry, appended under a process lock and an OS
 file lock (the CLI and the web app append to the same chain), grouped (group commit: one fsync for the entries
 of the threads that wait together), and `journal.head`, which keeps the last seq and hash so that a cut-off
-end is detected too. What goes in it and who reads it: recoupe/web/audit.py (docs/audit.md).
+end is detected too (two fixed slots, each with its own check, overwritten in turn: one fsync per group).
+What goes in it and who reads it: recoupe/web/audit.py (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from recoupe.ontology.errors import DataDirError
 
 GENESIS = "0" * 64
 MAX_TEXT = 200  # characters kept of a free text (a console statement, a motive, a query parameter)
+HEAD_SLOT = 128  # bytes of each of the head file's two slots
 _groups: dict[Path, _Group] = {}
 _locks_guard = threading.Lock()
 
@@ -145,13 +147,30 @@ class Journal:
                 raise
 
     def _write_head(self, seq: int, last_hash: str) -> None:
-        spare = self.head_path.with_suffix(".head.tmp")
-        fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(_canonical({"seq": seq, "hash": last_hash}) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(spare, self.head_path)
+        """Move the head: overwrite the older of its two slots in place, then one fsync. A write cut short by
+        a crash spoils only that slot (its check fails), and the other still names the previous head."""
+        fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            current = os.pread(fd, 2 * HEAD_SLOT, 0)
+            slots = [_slot(current[k * HEAD_SLOT : (k + 1) * HEAD_SLOT]) for k in (0, 1)]
+            if len(current) != 2 * HEAD_SLOT or None in slots:  # new, an older format, or a spoilt slot
+                older = next((k for k in (0, 1) if slots[k] is None), 0)
+            else:
+                older = 0 if slots[0]["seq"] <= slots[1]["seq"] else 1  # type: ignore[index]
+            os.pwrite(fd, _slot_bytes(seq, last_hash), older * HEAD_SLOT)
+            if (
+                len(current) < 2 * HEAD_SLOT
+            ):  # a new file: both slots exist from now on, and its name is synced
+                other = 1 - older
+                os.pwrite(fd, _slot_bytes(seq, last_hash), other * HEAD_SLOT)
+                os.fsync(fd)
+                self._sync_dir()
+            else:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _sync_dir(self) -> None:
         directory = os.open(self.dir, os.O_RDONLY)
         try:
             os.fsync(directory)
@@ -159,11 +178,19 @@ class Journal:
             os.close(directory)
 
     def head(self) -> dict[str, Any] | None:
+        """The last seq and hash the head names (the newer of its two good slots), or None without a head."""
         try:
-            head: dict[str, Any] = json.loads(self.head_path.read_text(encoding="utf-8"))
+            data = self.head_path.read_bytes()
         except FileNotFoundError:
             return None
-        return head
+        slots = [s for s in (_slot(data[k * HEAD_SLOT : (k + 1) * HEAD_SLOT]) for k in (0, 1)) if s]
+        if slots:
+            return max(slots, key=lambda s: int(s["seq"]))
+        try:  # the format before the slots: one JSON line, replaced whole
+            head: dict[str, Any] = json.loads(data.decode("utf-8"))
+            return head
+        except ValueError:
+            return {}
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """The entries in the file's order (unreadable lines raise DataDirError; `verify` reports them)."""
@@ -211,6 +238,29 @@ class Journal:
                    + ("entries were cut off the end" if cut else "the end was rewritten"))  # fmt: skip
             return Verdict(False, seq, seq, last_hash, seq + 1 if cut else seq, why)
         return Verdict(True, seq, seq, last_hash)
+
+
+def _slot_bytes(seq: int, last_hash: str) -> bytes:
+    """One slot of the head file: its JSON with a check of its own, padded to HEAD_SLOT bytes."""
+    line = _canonical({"seq": seq, "hash": last_hash, "check": _check(seq, last_hash)}).encode("ascii")
+    return line.ljust(HEAD_SLOT - 1) + b"\n"
+
+
+def _check(seq: int, last_hash: str) -> str:
+    return hashlib.sha256(f"{seq}:{last_hash}".encode("ascii")).hexdigest()[:16]
+
+
+def _slot(raw: bytes) -> dict[str, Any] | None:
+    """A slot's seq and hash, or None when it is empty, cut short or spoilt."""
+    try:
+        value = json.loads(raw.decode("ascii"))
+        seq, last_hash = value["seq"], value["hash"]
+        good = (
+            isinstance(seq, int) and isinstance(last_hash, str) and value["check"] == _check(seq, last_hash)
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    return {"seq": seq, "hash": last_hash} if good else None
 
 
 def _last_entry(fh: IO[bytes], path: Path) -> dict[str, Any] | None:

@@ -1,15 +1,20 @@
-"""`recoupe serve`: the web viewer and the API under waitress (a production WSGI server), on loopback by
-default."""
+"""`recoupe serve`: the web viewer and the API under gunicorn (a production WSGI server: worker processes,
+each with its threads), on loopback by default."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import sys
+from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
+from gunicorn.app.base import BaseApplication
 
 from recoupe.ontology.errors import InvalidInput
+from recoupe.web import cache
+from recoupe.web.api import close_graphs
 from recoupe.web.cli import cli
 
 
@@ -24,10 +29,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_workers() -> int:
+    """One worker process per CPU core: a Python process runs one thread at a time (the interpreter lock), so
+    one process stays on one core however many threads it has (benchmarks/web_load.py, docs/viewer.md)."""
+    return max(1, os.cpu_count() or 1)
+
+
 def default_threads() -> int:
-    """2 per CPU core, at least 4: on 2 cores, 4 threads gave the lowest p95 at 20 clients (2, 3, 4, 6, 8 and
-    20 measured with benchmarks/web_load.py; 20 threads more than doubled it)."""
-    return max(4, 2 * (os.cpu_count() or 1))
+    """4 threads per worker: each waits on the graph, the accounts file or the audit journal in turn."""
+    return 4
 
 
 def url_of(host: str, port: int) -> str:
@@ -39,31 +49,61 @@ def url_of(host: str, port: int) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
               help="Port to listen on.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes [default: one per CPU core]. Each has its own threads, connections and "
+                   "cache: one Python process uses one core at a time.")  # fmt: skip
 @click.option("--threads", type=click.IntRange(1, 256), default=None,
-              help="Requests served at once [default: 2 per CPU core, at least 4]. More threads than that "
-                   "make the slowest answers slower: they take turns on Python's one interpreter lock "
+              help="Requests each worker serves at once [default: 4]. More threads than that make the "
+                   "slowest answers slower: they take turns on Python's one interpreter lock "
                    "(docs/viewer.md).")  # fmt: skip
 @click.option("--allow-remote", is_flag=True,
-              help="Listen on an address other than loopback. Without it Recoupe refuses: waitress speaks "
+              help="Listen on an address other than loopback. Without it Recoupe refuses: the server speaks "
                    "plain HTTP, so passwords, session cookies and police data would cross the network "
                    "unencrypted. Serve on 127.0.0.1 behind a reverse proxy that terminates HTTPS instead, "
                    "and use this flag only on a network you trust.")  # fmt: skip
-def serve(host: str, port: int, threads: int | None, allow_remote: bool) -> None:
-    """Serve the web viewer and the JSON API (waitress) until Ctrl+C."""
-    import waitress
-
-    threads = threads or default_threads()
+def serve(host: str, port: int, workers: int | None, threads: int | None, allow_remote: bool) -> None:
+    """Serve the web viewer and the JSON API (gunicorn) until Ctrl+C."""
+    workers, threads = workers or default_workers(), threads or default_threads()
     if not is_loopback(host) and not allow_remote:
         raise InvalidInput(
-            f"Refusing to listen on {host}, which is not a loopback address: waitress speaks plain HTTP, and "
-            "passwords, session cookies and police data would cross the network unencrypted",
+            f"Refusing to listen on {host}, which is not a loopback address: the server speaks plain HTTP, "
+            "and passwords, session cookies and police data would cross the network unencrypted",
             "serve on 127.0.0.1 behind a reverse proxy that terminates HTTPS, or pass --allow-remote on a "
             "network you trust",
             {"host": "not loopback"},
         )
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app the command group built
-    click.echo(f"Recoupe on {url_of(host, port)} ({threads} threads; Ctrl+C to stop)")
+    click.echo(f"Recoupe on {url_of(host, port)} ({workers} workers × {threads} threads; Ctrl+C to stop)")
     if app.config["RECOUPE_COOKIE_SECURE"] and not is_loopback(host):
         click.echo("Session cookies are Secure: browsers send them over HTTPS only (or to localhost).",
                    err=True)  # fmt: skip
-    waitress.serve(app, host=host, port=port, threads=threads, ident="recoupe")
+    sys.stdout.flush()
+    close_graphs(app)  # a connection opened before (`recoupe demo --serve`) must not be shared by the workers
+    app.extensions[cache.EXTENSION].clear()
+    Server(app, bind=url_of(host, port)[len("http://") : -1], workers=workers, threads=threads).run()
+
+
+class Server(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+    """gunicorn serving the app that the command line built (each worker gets a copy when it is forked: the
+    graph driver, the accounts file and the journal are opened in the worker, on first use)."""
+
+    def __init__(self, app: Flask, **options: Any) -> None:
+        self.app, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = {
+            "worker_class": "gthread",
+            "timeout": 120,  # a worker whose main loop is silent this long is replaced
+            "graceful_timeout": 10,  # on SIGTERM, answers under way get this long
+            "keepalive": 5,
+            "loglevel": "warning",  # errors and restarts of workers; every request goes to the journal
+            "accesslog": None,
+            "control_socket_disable": True,  # no socket in the user's home; stop it with a signal
+            "proc_name": "recoupe",
+        }
+        for key, value in (settings | self.options).items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.app

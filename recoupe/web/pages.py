@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, make_response, render_template
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from recoupe.ingest.redact import pseudonymised_incident
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
@@ -32,8 +33,7 @@ from recoupe.web.api import (
     close_graphs,
     fleet,
     graph,
-    incident_record,
-    linked,
+    read_incident_record,
 )
 from recoupe.web.cache import cached
 
@@ -367,12 +367,25 @@ def dashboard_data() -> dict[str, Any]:
 @pages.get("/incidents/<path:incident_id>")
 @auth.require("read.incidents")
 def incident(incident_id: str) -> ResponseReturnValue:
-    record = incident_record(incident_id)
-    if record is None:
+    entities, explorer = can(SEE_ENTITIES), can("explorer")
+    # the content as this role sees it, kept rendered: the same for every user of the role (not the header)
+    body = cached(("incident-page", incident_id, entities, explorer),
+                  lambda: incident_content(incident_id, entities, explorer))  # fmt: skip
+    if body is None:
         raise NotFound(f"Aucun incident « {incident_id} ».", "revenez au tableau de bord")
+    return render_template("incident.html", incident_id=incident_id, body=Markup(body))
+
+
+def incident_content(incident_id: str, entities: bool, explorer: bool) -> str | None:
+    """The incident page's content (incident_body.html), read from the graph and not through the cache (the
+    page is kept whole), or None when there is no such incident."""
+    from recoupe.graph.investigate import connections
+
+    record = read_incident_record(incident_id)
+    if record is None:
+        return None
     facts, damaged = record.facts, record.damaged
-    mentions = [dict(m) for m in record.mentions]  # the cache's rows stay as the graph gave them
-    entities = can(SEE_ENTITIES)
+    mentions = [dict(m) for m in record.mentions]
     if not entities:  # not even a pseudonym in the text (api.incident does the same)
         facts, mentions, damaged = pseudonymised_incident(facts, mentions, damaged, NO_PERSON)
     text = facts["text"] or ""
@@ -382,8 +395,8 @@ def incident(incident_id: str) -> ResponseReturnValue:
     for m in shown:
         m["written"] = text[m["start"] : m["end"]] if m["start"] is not None else None
         m["kind"] = MARKS.get(m["label"], ("", m["label"]))[1]
-    found = linked(incident_id) if entities and can("explorer") else None
-    return render_template("incident.html", facts=facts, pieces=highlight(text, spans), mentions=shown,
+    found = connections(graph(), incident_id) if entities and explorer else None
+    return render_template("incident_body.html", facts=facts, pieces=highlight(text, spans), mentions=shown,
                            damaged=damaged, near_repeats=record.near_repeats, cameras=record.cameras,
                            connections=None if found is None else found[:TOP_CONNECTIONS],
                            connections_total=len(found or ()))  # fmt: skip

@@ -229,6 +229,27 @@ def test_failures_per_client_address(client: FlaskClient, store: AccountStore, c
     assert login(client, "alice", ip="198.51.100.7").status_code == 302
 
 
+def test_failures_per_client_are_counted_by_every_worker(
+    app: Flask, client: FlaskClient, store: AccountStore, clock: Clock
+) -> None:
+    """`recoupe serve` runs several worker processes: each is an app of its own on the same accounts file, and
+    a client's failures on one count on the others (and after a restart)."""
+    store.add_user("alice", PASSWORD, "viewer")
+    other = create_app(
+        {"TESTING": True, "RECOUPE_HOME": app.config["RECOUPE_HOME"], "RECOUPE_COOKIE_SECURE": 1}
+    )
+    other.test_client_class = HttpsClient
+    accounts(other).clock = clock
+    for n in range(10):
+        login(client, f"guess{n}", "wrong password!", ip="198.51.100.7")
+    with other.test_client() as elsewhere:
+        for n in range(10):
+            login(elsewhere, f"guess{n}", "wrong password!", ip="198.51.100.7")
+        assert login(elsewhere, "alice", ip="198.51.100.7").status_code == 401
+    assert login(client, "alice", ip="198.51.100.7").status_code == 401
+    assert login(client, "alice", ip="198.51.100.8").status_code == 302
+
+
 def test_disabled_user(client: FlaskClient, store: AccountStore) -> None:
     store.add_user("alice", PASSWORD, "viewer")
     _, secret = store.create_token("alice", "script")

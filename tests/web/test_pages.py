@@ -338,15 +338,17 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 def test_serve_answers_on_loopback(cli_env: dict[str, str]) -> None:
     port = free_port()
     command = "from recoupe.web import cli_serve; from recoupe.web.cli import main; main()"
-    process = subprocess.Popen([sys.executable, "-c", command, "serve", "--port", str(port), "--threads", "2"],
+    options = ["serve", "--port", str(port), "--workers", "2", "--threads", "2"]
+    process = subprocess.Popen([sys.executable, "-c", command, *options],
                                env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert process.stdout is not None
-        assert (
-            process.stdout.readline() == f"Recoupe on http://127.0.0.1:{port}/ (2 threads; Ctrl+C to stop)\n"
-        )
+        first = process.stdout.readline()
+        assert first == f"Recoupe on http://127.0.0.1:{port}/ (2 workers × 2 threads; Ctrl+C to stop)\n"
         body = _get(f"http://127.0.0.1:{port}/connexion")
         assert '<html lang="fr">' in body and "Connexion" in body
+        workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(workers) == 2  # gunicorn's worker processes, forked by the one we started
         with pytest.raises(urllib.error.HTTPError) as refused:
             _get(f"http://127.0.0.1:{port}/api/incidents")
         assert refused.value.code == 401
