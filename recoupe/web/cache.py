@@ -3,8 +3,10 @@
 The graph changes only through ingestion, linking and forecasting (the command line, in another process, or
 `POST /api/reports` here), so a read may be served from memory for a few seconds (`RECOUPE_CACHE_SECONDS`,
 10 by default; 0 turns the cache off): a page or a screen is at most that much behind the graph. The app's own
-writes empty it at once. The cache holds what the graph answered, never what a user may see: permission checks
-run before it on every request, and it keeps no per-user data.
+writes empty it at once (in the worker process that made them; each of `recoupe serve`'s workers has its own
+cache, and the others follow within the delay). The cache holds what the graph answered, or what it looks like
+to a kind of role (the incident page's content, keyed by what the role may see), never what one user may see:
+the login and the permission checks run before it on every request, and it keeps no per-user data.
 
 Concurrent misses of one key make one read (the others wait for it), so an expiry under load is one query, not
 twenty; once a key has a value, the others are served that last value while one thread reads it again (so an

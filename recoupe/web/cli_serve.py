@@ -3,8 +3,10 @@ each with its threads), on loopback by default."""
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
+import socket
 import sys
 from typing import Any
 
@@ -40,6 +42,23 @@ def default_threads() -> int:
     return 4
 
 
+def check_port(host: str, port: int) -> None:
+    """InvalidInput when the address cannot be listened on (a port in use, an address not of this machine),
+    said in one line before the server starts (gunicorn would retry for 5 s, then log its own words)."""
+    address = host.strip().strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise InvalidInput(
+                f"Cannot listen on {url_of(host, port)}: {exc.strerror or exc}",
+                "stop what listens there (`ss -ltnp` names it), or choose another port with --port",
+                {"port": "in use" if exc.errno == errno.EADDRINUSE else "cannot listen"},
+            ) from exc
+
+
 def url_of(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return f"http://{shown}:{port}/"
@@ -72,6 +91,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, allow_
             "network you trust",
             {"host": "not loopback"},
         )
+    check_port(host, port)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app the command group built
     click.echo(f"Recoupe on {url_of(host, port)} ({workers} workers × {threads} threads; Ctrl+C to stop)")
     if app.config["RECOUPE_COOKIE_SECURE"] and not is_loopback(host):

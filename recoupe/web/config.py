@@ -95,7 +95,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RECOUPE_CACHE_SECONDS",
         10.0,
-        "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data); 0: never.",
+        "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data; each worker "
+        "process has its own); 0: never.",
     ),
     Setting(
         "RECOUPE_RETENTION",

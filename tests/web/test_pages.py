@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -323,6 +324,19 @@ def test_serve_refuses_a_remote_host_without_allow_remote(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert result.output.startswith("Error: Refusing to listen on 0.0.0.0, which is not a loopback address")
     assert not (tmp_path / "home").exists()
+
+
+def test_serve_says_in_one_line_that_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)], env={"RECOUPE_HOME": str(tmp_path)})
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: Cannot listen on http://127.0.0.1:{port}/: Address already in use"
+    )
+    assert "choose another port with --port" in result.output
 
 
 @pytest.mark.parametrize(
