@@ -373,6 +373,27 @@ def test_activity_is_written_once_a_minute(client: FlaskClient, store: AccountSt
     assert me(client).status_code == 401
 
 
+def test_a_restored_accounts_file_is_read_at_once(
+    client: FlaskClient, store: AccountStore, tmp_path: Path
+) -> None:
+    """Each thread keeps its reading connection open while the file is the same; a file put in its place (a
+    backup restored) is the one read by the next request."""
+    import shutil
+    import sqlite3
+
+    store.add_user("alice", PASSWORD, "viewer")
+    backup = tmp_path / "accounts-before-login.db"
+    with sqlite3.connect(store.path) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)
+    login(client, "alice")
+    assert me(client).status_code == 200
+    with sqlite3.connect(store.path) as live:  # its write-ahead log emptied into it, as before a restore
+        live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(backup, store.path.with_suffix(".new"))
+    store.path.with_suffix(".new").replace(store.path)  # a new file (a new inode) without the session
+    assert me(client).status_code == 401
+
+
 def test_absolute_expiry(client: FlaskClient, store: AccountStore, clock: Clock) -> None:
     store.add_user("alice", PASSWORD, "viewer")
     login(client, "alice")
