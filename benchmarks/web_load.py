@@ -17,7 +17,7 @@ With `--mixed 60`, one run instead: every client picks a page or an API call at 
 server's resident memory is sampled each second (the security issue's load run: zero errors, flat memory).
 
 Run: .venv/bin/python benchmarks/web_load.py [--logs 2000] [--clients 20] [--seconds 15] [--home DIR]
-     [--mixed SECONDS]
+     [--workers N] [--threads N] [--cache on|off|both] [--mixed SECONDS]
 (--home: an existing data directory with a demo city, used as it is instead of building one.)
 Prints a table and one JSON line.
 """
@@ -55,6 +55,8 @@ def main() -> None:
     workers_help = "the server's worker processes (recoupe serve --workers; default: its own, one per core)"
     parser.add_argument("--workers", type=int, default=0, help=workers_help)
     parser.add_argument("--home", type=Path, help="an existing data directory holding a demo city")
+    cache_help = "run with the cache on, off, or both side by side (default)"
+    parser.add_argument("--cache", choices=("on", "off", "both"), default="both", help=cache_help)
     mixed_help = "instead: one mixed run of pages and API calls; the server's memory sampled"
     parser.add_argument("--mixed", type=int, default=0, metavar="SECONDS", help=mixed_help)
     args = parser.parse_args()
@@ -91,7 +93,8 @@ def load(args: argparse.Namespace, token: str, env: dict[str, str]) -> dict[str,
     `recoupe serve` runs in its own processes (gunicorn, its default workers and threads unless --workers or
     --threads), as deployed."""
     results: dict[str, dict[str, float]] = {}
-    for cache_s in ("10",) if args.mixed else ("10", "0"):
+    settings = {"on": ("10",), "off": ("0",), "both": ("10", "0")}[args.cache]
+    for cache_s in ("10",) if args.mixed else settings:
         port = free_port()
         options = [f"--{name}={n}" for name, n in (("threads", args.threads), ("workers", args.workers)) if n]
         server = serve({**env, "RECOUPE_CACHE_SECONDS": cache_s}, port, *options)  # else its defaults
