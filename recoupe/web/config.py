@@ -82,7 +82,10 @@ SETTINGS: tuple[Setting, ...] = (
         "Base of the IRIs of exported nodes (`recoupe export rdf`); ends with / or #.",
     ),
     Setting(
-        "RECOUPE_SESSION_IDLE_MINUTES", 30, "A web session ends after this many minutes without a request."
+        "RECOUPE_SESSION_IDLE_MINUTES",
+        30,
+        "A web session ends after this many minutes without a request (its activity is recorded once a "
+        "minute, so it may end up to a minute sooner).",
     ),
     Setting(
         "RECOUPE_SESSION_MAX_HOURS", 12, "A web session ends this many hours after login, however active."
