@@ -200,7 +200,7 @@ RETURN i.id AS id, i.category AS category, i.occurred_from AS starts, i.occurred
 # An incident's connections in one round trip, one list per kind (pattern comprehensions anchored on the
 # incident), each other incident with what its row needs ($seconds: the time window around the incident for a
 # shared camera); place and time is a second query (INCIDENTS_BY_GEO_KEY), from the keys around its point.
-_OTHER = "category: j.category, starts: j.occurred_from, precision: j.precision"
+_other_incident = "category: j.category, starts: j.occurred_from, precision: j.precision"
 CONNECTED = f"""
 MATCH (i:Incident {{id: $id}})
 WITH i, i.occurred_from - duration({{seconds: $seconds}}) AS low,
@@ -208,14 +208,14 @@ WITH i, i.occurred_from - duration({{seconds: $seconds}}) AS low,
 RETURN i.occurred_from AS starts, i.occurred_to AS ends, i.lat AS lat, i.lon AS lon, i.precision AS precision,
        [(i)-[r1:INVOLVES]->(e)<-[r2:INVOLVES]-(j:Incident) WHERE j.id <> $id | {{id: j.id,
             label: labels(e)[0], entity: e.id, pseudonym: e.pseudonym, role_here: r1.role,
-            role_there: r2.role, {_OTHER}}}][..2000] AS entities,
-       [(i)-[r:NEAR_REPEAT]-(j:Incident) | {{id: j.id, metres: r.metres, hours: r.hours, {_OTHER}}}]
+            role_there: r2.role, {_other_incident}}}][..2000] AS entities,
+       [(i)-[r:NEAR_REPEAT]-(j:Incident) | {{id: j.id, metres: r.metres, hours: r.hours, {_other_incident}}}]
             AS near_repeats,
        [(i)-[:SEEN_BY]->(c:Camera)<-[:SEEN_BY]-(j:Incident)
             WHERE j.id <> $id AND j.occurred_from >= low AND j.occurred_from <= high
-            | {{id: j.id, camera: c.id, {_OTHER}}}][..2000] AS cameras,
+            | {{id: j.id, camera: c.id, {_other_incident}}}][..2000] AS cameras,
        [(i)-[:DAMAGED]->(s:StreetAsset)<-[:DAMAGED]-(j:Incident) WHERE j.id <> $id | {{id: j.id, asset: s.id,
-            asset_type: s.asset_type, {_OTHER}}}][..2000] AS assets
+            asset_type: s.asset_type, {_other_incident}}}][..2000] AS assets
 """
 INCIDENTS_BY_GEO_KEY = """
 UNWIND $keys AS key
