@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -50,6 +51,25 @@ HEADERS = {
 }
 
 
+def template_url_for(endpoint: str, **values: Any) -> str:
+    """Flask's `url_for` for the templates, each address built once per application root (a page has dozens of
+    links, and werkzeug's URL building is a good part of a page's time). Options (`_external` …) and values
+    that cannot be a key go to `url_for` as they are."""
+    if any(name[0] == "_" for name in values):
+        return url_for(endpoint, **values)
+    try:
+        return _built(request.script_root, endpoint, tuple(values.items()))
+    except TypeError:  # a value that cannot be a key (a list)
+        return url_for(endpoint, **values)
+
+
+@functools.lru_cache(maxsize=8192)
+def _built(root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    """The address of `endpoint` with `values` under the application root `root` (the same rules in every
+    Recoupe app: the blueprints are the same)."""
+    return url_for(endpoint, **dict(values))
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance file, RECOUPE_* environment, then `test_config`."""
     app = Flask("recoupe.web")
@@ -58,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     compress.init_app(app)
     app.context_processor(pages.helpers)  # the navigation bar's words, on every page
+    app.jinja_env.globals["url_for"] = template_url_for
     # a configured tile server: its images (and Leaflet's blank data: image for a tile it drops)
     tiles = map_page.tile_origin(app.config["RECOUPE_TILE_URL"])
     headers = HEADERS | {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; img-src 'self' "

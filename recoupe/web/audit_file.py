@@ -53,12 +53,15 @@ class Verdict:
 
 
 class _Group:
-    """The appends waiting for one file, written together: group commit (one fsync for all of them)."""
+    """The appends waiting for one file, written together: group commit (one fsync for all of them); and the
+    file, kept open by the thread that writes (one at a time)."""
 
     def __init__(self) -> None:
         self.cond = threading.Condition()
         self.waiting: list[_Pending] = []
         self.writing = False
+        self.journal: IO[bytes] | None = None
+        self.pid = 0  # the process that opened it: a forked child opens its own (an flock is per open file)
 
 
 @dataclass
@@ -80,13 +83,34 @@ class Journal:
             self._group = _groups.setdefault(self.path.absolute(), _Group())
 
     def _open(self) -> IO[bytes]:
+        """The journal, open for appending: kept open between writes, and opened again when the file was
+        replaced or removed, or in a forked process."""
+        group = self._group
+        if group.journal is not None:
+            try:  # the same file (its inode cannot be reused while it is open here)
+                now, kept = os.stat(self.path), os.fstat(group.journal.fileno())
+                same = group.pid == os.getpid() and (now.st_dev, now.st_ino) == (kept.st_dev, kept.st_ino)
+            except FileNotFoundError:
+                same = False
+            if same:
+                return group.journal
+            self._close()
         try:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(self.dir, 0o700)
-            return os.fdopen(os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "r+b")
+            group.journal = os.fdopen(os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "r+b")
+            group.pid = os.getpid()
+            return group.journal
         except OSError as exc:
             raise DataDirError(f"Cannot open the audit journal {self.path}: {exc.strerror}",
                                "set RECOUPE_HOME to a directory you can write") from exc  # fmt: skip
+
+    def _close(self) -> None:
+        group = self._group
+        if group.journal is not None:
+            if group.pid == os.getpid():
+                group.journal.close()
+            group.journal = None  # another process's: left to it (closing it here would not unlock it there)
 
     def append(self, actor: str, role: str | None, action: str, objects: Iterable[str] = (),
                motive: str | None = None, client: str | None = None) -> dict[str, Any]:  # fmt: skip
@@ -124,8 +148,9 @@ class Journal:
     def _write(self, batch: list[_Pending]) -> None:
         """Chain and write `batch` after the file's last entry (under the OS lock: the CLI appends too)."""
         try:
-            with self._open() as fh:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fh = self._open()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
                 last = _last_entry(fh, self.path)
                 seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
                 entries = []
@@ -138,6 +163,10 @@ class Journal:
                 fh.flush()
                 os.fsync(fh.fileno())
                 self._write_head(seq, prev)
+            except BaseException:
+                self._close()  # a write cut short: the next one opens the file again (and unlocks it here)
+                raise
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             for pending, entry in zip(batch, entries, strict=True):  # given out only once on disk
                 pending.entry = entry
         except BaseException as exc:

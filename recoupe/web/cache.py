@@ -8,6 +8,11 @@ cache, and the others follow within the delay). The cache holds what the graph a
 to a kind of role (the incident page's content, keyed by what the role may see), never what one user may see:
 the login and the permission checks run before it on every request, and it keeps no per-user data.
 
+Under `recoupe serve` with several workers, finished answers (bytes or text under a key of plain values:
+the encoded JSON, the rendered page content) are also kept in a file the workers share
+(recoupe/web/shared_cache.py): a worker that misses looks there before it reads the graph, so one read serves
+every worker until it expires.
+
 Concurrent misses of one key make one read (the others wait for it), so an expiry under load is one query, not
 twenty; once a key has a value, the others are served that last value while one thread reads it again (so an
 answer is at most RECOUPE_CACHE_SECONDS plus one read behind). Entries are bounded in number (least recently
@@ -20,9 +25,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app
+
+from recoupe.web.shared_cache import SharedAnswers, shared_key
 
 T = TypeVar("T")
 MAX_ENTRIES = 2048
@@ -33,15 +40,21 @@ class Cache:
     """Values computed from the graph, each kept `ttl_s` seconds."""
 
     def __init__(
-        self, ttl_s: float, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl_s: float,
+        max_entries: int = MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+        shared: SharedAnswers | None = None,
+        wall: Callable[[], float] = time.time,
     ):
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.clock = clock
+        self.shared, self.wall = shared, wall  # the workers' shared answers and their clock (the epoch's)
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
-        self.hits = self.misses = self.stale = 0
+        self.hits = self.misses = self.stale = self.shared_hits = 0
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for `key` while fresh, else `compute()` (once, however many threads ask)."""
@@ -65,10 +78,21 @@ class Cache:
             with computing:  # another thread computes it: wait, then read what it kept
                 pass
         try:
-            self.misses += 1
-            value = compute()
+            name = shared_key(key) if self.shared is not None else None
+            found = None if self.shared is None or name is None else self.shared.get(name, self.wall())
+            if found is not None:  # another worker read it: kept here until the same expiry
+                self.shared_hits += 1
+                value = cast(T, found[1])
+                expires = self.clock() + found[0] - self.wall()
+            else:
+                self.misses += 1
+                value = compute()
+                expires = self.clock() + self.ttl_s
+                if self.shared is not None and name is not None and isinstance(value, bytes | str):
+                    now = self.wall()
+                    self.shared.put(name, now + self.ttl_s, value, now)
             with self._lock:
-                self._entries[key] = (self.clock() + self.ttl_s, value)
+                self._entries[key] = (expires, value)
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
@@ -79,8 +103,11 @@ class Cache:
             computing.release()
 
     def clear(self) -> None:
+        """Forget every value, the shared answers too."""
         with self._lock:
             self._entries.clear()
+        if self.shared is not None:
+            self.shared.clear()
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ import ipaddress
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ from flask import Flask, current_app
 from gunicorn.app.base import BaseApplication
 
 from recoupe.ontology.errors import InvalidInput
-from recoupe.web import cache
+from recoupe.web import cache, shared_cache
 from recoupe.web.api import close_graphs
 from recoupe.web.cli import cli
 
@@ -99,8 +100,17 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, allow_
                    err=True)  # fmt: skip
     sys.stdout.flush()
     close_graphs(app)  # a connection opened before (`recoupe demo --serve`) must not be shared by the workers
-    app.extensions[cache.EXTENSION].clear()
-    Server(app, bind=url_of(host, port)[len("http://") : -1], workers=workers, threads=threads).run()
+    memory: cache.Cache = app.extensions[cache.EXTENSION]
+    memory.clear()
+    shared = Path(app.config["RECOUPE_HOME"]) / "run" / shared_cache.FILE_NAME
+    if workers > 1 and memory.ttl_s > 0:  # one read of an answer serves every worker (recoupe/web/cache.py)
+        memory.shared = shared_cache.SharedAnswers.create(shared)
+    master = os.getpid()
+    try:
+        Server(app, bind=url_of(host, port)[len("http://") : -1], workers=workers, threads=threads).run()
+    finally:
+        if os.getpid() == master:  # a worker leaves through here too (gunicorn ends each with SystemExit)
+            shared_cache.remove(shared)
 
 
 class Server(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints

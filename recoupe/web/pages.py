@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -368,8 +368,9 @@ def dashboard_data() -> dict[str, Any]:
 @auth.require("read.incidents")
 def incident(incident_id: str) -> ResponseReturnValue:
     entities, explorer = can(SEE_ENTITIES), can("explorer")
-    # the content as this role sees it, kept rendered: the same for every user of the role (not the header)
-    body = cached(("incident-page", incident_id, entities, explorer),
+    # the content as this role sees it, kept rendered: the same for every user of the role (not the header),
+    # per application root (its links carry it)
+    body = cached(("incident-page", incident_id, entities, explorer, request.script_root),
                   lambda: incident_content(incident_id, entities, explorer))  # fmt: skip
     if body is None:
         raise NotFound(f"Aucun incident « {incident_id} ».", "revenez au tableau de bord")

@@ -326,6 +326,25 @@ def test_an_append_syncs_the_journal_and_one_slot_of_the_head(
     assert journal.verify().ok
 
 
+def test_the_journal_stays_open_between_appends_and_follows_a_replaced_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal, opened, real_open = filled(tmp_path, 2), [], os.open
+
+    def counted(path: Any, *args: Any) -> int:
+        opened.append(Path(path).name)
+        return real_open(path, *args)
+
+    monkeypatch.setattr(audit.os, "open", counted)
+    journal.append("alice", "analyst", "view.incident", ["incident:T:9"])
+    assert opened == ["journal.head"]  # the journal itself is still open from the earlier appends
+    journal.path.rename(journal.path.with_name("journal.moved"))  # someone moved it away
+    journal.append("alice", "analyst", "view.incident", ["incident:T:10"])
+    assert len(lines(journal)) == 1 and json.loads(lines(journal)[0])["seq"] == 1  # a new file, not the moved
+    assert len(journal.path.with_name("journal.moved").read_text().splitlines()) == 3
+    assert not journal.verify().ok  # and the chain's break is seen
+
+
 def test_a_head_slot_spoilt_by_a_crash_leaves_the_previous_head_and_the_next_append_mends_it(
     tmp_path: Path,
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -120,6 +121,23 @@ def test_the_navigation_logs_out_with_the_csrf_token(site: City) -> None:
     assert client.post("/deconnexion").status_code == 403  # without the token: refused
     assert client.post("/deconnexion", data={"csrf_token": csrf}).headers["Location"] == "/connexion"
     assert client.get("/").status_code == 302
+
+
+def test_links_follow_the_application_root(site: City) -> None:
+    """Addresses are built once and kept (app.template_url_for), per application root: behind a proxy that
+    mounts the viewer under /recoupe, every link carries it; served at the root, none does."""
+    client = browser(site, "analyst")
+    plain = page(client.get("/incidents/W:S2"))
+    answer = client.get("/incidents/W:S2", base_url="http://localhost/recoupe")
+    mounted = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "/recoupe/" not in page(client.get("/incidents/W:S2"))
+    for text, root in ((mounted, "/recoupe"), (plain, "")):
+        assert f'<link rel="stylesheet" href="{root}/static/recoupe.css">' in text
+        assert f'<a class="brand" href="{root}/">Recoupe</a>' in text
+        assert f'<form method="post" action="{root}/deconnexion">' in text
+        assert f'<script src="{root}/vendor/leaflet/dist/leaflet.js"></script>' in text  # the kept content too
+        assert f'<a href="{root}/entites/quartier/' in text
+    assert 'href="/static/' not in mounted and 'src="/static/' not in mounted and "/recoupe/" not in plain
 
 
 # ---------------------------------------------------------------- the dashboard
@@ -361,14 +379,21 @@ def test_serve_answers_on_loopback(cli_env: dict[str, str]) -> None:
         assert first == f"Recoupe on http://127.0.0.1:{port}/ (2 workers × 2 threads; Ctrl+C to stop)\n"
         body = _get(f"http://127.0.0.1:{port}/connexion")
         assert '<html lang="fr">' in body and "Connexion" in body
-        workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        assert len(workers) == 2  # gunicorn's worker processes, forked by the one we started
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        for _ in range(50):  # the first worker may answer before the second is forked
+            if len(children.read_text().split()) == 2:
+                break
+            time.sleep(0.1)
+        assert len(children.read_text().split()) == 2  # gunicorn's worker processes, forked by ours
         with pytest.raises(urllib.error.HTTPError) as refused:
             _get(f"http://127.0.0.1:{port}/api/incidents")
         assert refused.value.code == 401
+        shared = Path(cli_env["RECOUPE_HOME"]) / "run" / "viewer-cache.sqlite"  # the workers' shared answers
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o600
     finally:
         process.terminate()
         process.wait(timeout=10)
+    assert process.returncode == 0 and not shared.exists()  # removed when the server stops
 
 
 def _get(address: str) -> str:
