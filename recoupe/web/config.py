@@ -98,8 +98,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RECOUPE_CACHE_SECONDS",
         10.0,
-        "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data; each worker "
-        "process has its own); 0: never.",
+        "Longest the viewer serves a read of the graph from memory (fleet, lists, pages' data; finished "
+        "answers shared by the server's workers in `run/viewer-cache.sqlite`); 0: never.",
     ),
     Setting(
         "RECOUPE_RETENTION",
