@@ -37,6 +37,10 @@ CIVILITY_RE = re.compile(
 NAMED_RE = re.compile(
     r"(?<![\w])(?:le nommé|la nommée|identifiée? comme)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )
+LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
+    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w])))"
+)
 OFFICER_RE = re.compile(
     r"(?<![\w])(?:l'|le |la )?(?:"
     + "|".join(re.escape(t) for t in lexicon.OFFICER_TITLES)
@@ -46,7 +50,10 @@ OFFICER_RE = re.compile(
     + NAME
     + r")?)"
 )
-FIRST_PERSON = re.compile(r"(?<![\w])(je|j'|moi|mon|ma|mes|nous|notre|nos)(?![\w])")
+CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
+TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
+COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
+FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
 
 
@@ -92,6 +99,14 @@ def persons(text: str) -> Iterator[Found]:
             yield Found(start, end, "PERSON")
 
 
+def listed_after(text: str, end: int) -> Iterator[Found]:
+    """The names listed right after a person's name ending at `end` ('Karim Z. et Élodie F.', 'Paul V.,
+    Inès M.'), when they look like a first name and a surname (an initial, or a surname in capitals)."""
+    while listed := LISTED_RE.match(text, end):
+        start, end = listed.span(1)
+        yield Found(start, end, "PERSON")
+
+
 ABBREVIATED = {
     "m",
     "mme",
@@ -110,7 +125,7 @@ ABBREVIATED = {
     "n",
     "no",
 }
-SENTENCE_END = re.compile(r"[.!?;]\s+|\n")
+SENTENCE_END = re.compile(r"[.!?;]\s+|(?<![,:])\n")  # a line ending in "," or ":" goes on ("Cordialement,")
 
 
 def _sentence_ends(text: str) -> list[int]:
@@ -126,6 +141,17 @@ def _sentence_ends(text: str) -> list[int]:
             continue
         ends.append(match.end())
     return ends
+
+
+def roles_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The role of each person span (in text order): `role_of`, except that a person listed right after
+    another ("les médiateurs Karim Z. et Élodie F.", "Médiateurs : Paul V., Inès M.": nothing but a comma,
+    "et", a slash or a civility between them) plays the same part as the first."""
+    found: list[str] = []
+    for k, (start, end) in enumerate(spans):
+        listed = k > 0 and COORDINATED.fullmatch(fold_chars(text[spans[k - 1][1] : start]))
+        found.append(found[-1] if listed else role_of(text, start, end))
+    return found
 
 
 def role_of(text: str, start: int, end: int) -> str:
@@ -144,8 +170,8 @@ def role_of(text: str, start: int, end: int) -> str:
             pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
             for m in re.finditer(pattern, left):
                 distance = len(left) - m.end()
-                if role == "officer" and distance > 3:
-                    continue  # a title counts only right before the name
+                if role == "officer" and distance > 3 and not TITLE_GAP.fullmatch(left[m.end() :]):
+                    continue  # a title counts right before the name only ("l'opérateur M. X", "Agents : X")
                 if best is None or distance < best[0]:
                     best = (distance, role)
             after = re.search(pattern, right)

@@ -171,16 +171,14 @@ class Extractor:
         for f in candidates:  # rules first: a later candidate overlapping a kept one is dropped
             if not any(k.start < f.end and f.start < k.end for k in kept):
                 kept.append(f)
-        return [
-            Mention(
-                f.start,
-                f.end,
-                f.label,
-                entities.role_of(text, f.start, f.end) if f.label == "PERSON" else None,
-                f.place,
-            )
-            for f in sorted(kept, key=lambda f: f.start)
-        ]
+        for f in [f for f in kept if f.label == "PERSON"]:  # and the names listed after a person's
+            for listed in entities.listed_after(text, f.end):
+                if not any(k.start < listed.end and listed.start < k.end for k in kept):
+                    kept.append(listed)
+        kept.sort(key=lambda f: f.start)
+        persons = [(f.start, f.end) for f in kept if f.label == "PERSON"]
+        roles = dict(zip(persons, entities.roles_of(text, persons), strict=True))
+        return [Mention(f.start, f.end, f.label, roles.get((f.start, f.end)), f.place) for f in kept]
 
     def _place(self, text: str, mentions: list[Mention]) -> Place:
         """Where it happened: the finest resolved place, first in the text, not the writer's home."""

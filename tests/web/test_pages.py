@@ -135,7 +135,9 @@ def test_links_follow_the_application_root(site: City) -> None:
         assert f'<link rel="stylesheet" href="{root}/static/recoupe.css">' in text
         assert f'<a class="brand" href="{root}/">Recoupe</a>' in text
         assert f'<form method="post" action="{root}/deconnexion">' in text
-        assert f'<script src="{root}/vendor/leaflet/dist/leaflet.js"></script>' in text  # the kept content too
+        assert (
+            f'<script src="{root}/vendor/leaflet/dist/leaflet.js"></script>' in text
+        )  # the kept content too
         assert f'<a href="{root}/entites/quartier/' in text
     assert 'href="/static/' not in mounted and 'src="/static/' not in mounted and "/recoupe/" not in plain
 
