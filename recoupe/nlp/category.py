@@ -1,13 +1,25 @@
-"""Incident category from the text: cue words scored per category, with a confidence.
+"""Incident category from the text: cue words scored per category, then a small learned model over them.
 
 The cues are the ontology's French labels of each category (prefLabel and altLabels) plus Recoupe's own list
-below; a cue found counts its weight (longer, more specific cues weigh more). The confidence is the winning
-score's share of all scores; with no cue at all the answer is "other" with confidence 0.
+below; a cue found counts its weight (longer, more specific cues weigh more; twice in the first sentence).
+With the cues alone, the confidence is the winning score's share of all scores, and with no cue at all the
+answer is "other" with confidence 0.
+
+With the spaCy model's word vectors at hand (the extractor's), a logistic regression decides instead
+(`data/category_model.npz`, made by `tools/train_category.py`): its features are the mean vector of the
+log's words and the cue scores, so a word that is no cue but means the same ("piqué", "rackette") still
+counts. Its confidence is the winning probability. docs/extraction.md says what it was trained on and how
+it scores on logs it never saw.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from recoupe.nlp.folding import fold_chars
 from recoupe.ontology.loader import ontology
@@ -65,6 +77,12 @@ CUES = {
         "sous la menace",
         "menace avec",
         "a l'arrache",
+        "menace d'un couteau",
+        "sous la menace d'un",
+        "car-jacking",
+        "carjacking",
+        "home-jacking",
+        "vol a la portiere",
     ),
     "assault": (
         "agression",
@@ -105,6 +123,11 @@ CUES = {
         "force",
         "arrache du sol",
         "renverse",
+        "creve",
+        "deteriore",
+        "descell",
+        "tordu",
+        "fracasse",
     ),
     "graffiti": ("tag", "tags", "tague", "graffiti", "graff", "inscription", "peinture", "bombe de peinture"),
     "arson": (
@@ -135,6 +158,14 @@ CUES = {
         "musique forte",
         "enceinte",
         "fete",
+        "aboie",
+        "alarme",
+        "marteau-piqueur",
+        "vacarme",
+        "tapage",
+        "bruyant",
+        "disqueuse",
+        "pots trafiques",
     ),
     "drugs": (
         "stupefiant",
@@ -156,6 +187,17 @@ CUES = {
         "vente de",
         "dealers",
         "guetteurs",
+        "shit",
+        "crack",
+        "seringue",
+        "heroine",
+        "ecstasy",
+        "mdma",
+        "pregabaline",
+        "lyrica",
+        "stup",
+        "pipe a crack",
+        "toxicomane",
     ),
     "illegal_dumping": (
         "depot sauvage",
@@ -200,6 +242,18 @@ CUES = {
         "regard",
         "chaussee deformee",
         "eclairage public",
+        "eteint",
+        "potelet",
+        "dalle",
+        "panneau",
+        "marquage",
+        "garde-corps",
+        "branche",
+        "penche",
+        "souleve",
+        "nid de poule",
+        "chaussee degradee",
+        "descelle",
     ),
     "traffic_accident": (
         "accident",
@@ -217,6 +271,14 @@ CUES = {
         "a renverse",
         "contre un candelabre",
         "refus de priorite",
+        "renversee par",
+        "renverse sur",
+        "renversee sur",
+        "perte de controle",
+        "sur le toit",
+        "tamponne",
+        "carambolage",
+        "seul en cause",
     ),
     "public_disorder": (
         "ivresse",
@@ -263,6 +325,18 @@ CUES = {
         "inspectent",
         "repere",
         "surveillent",
+        "regardant a l'interieur",
+        "regardent a l'interieur",
+        "se faisant passer",
+        "se disant",
+        "faux agent",
+        "pretendu",
+        "photographi",
+        "prend en photo",
+        "drone",
+        "demarch",
+        "poignees",
+        "moteur tournant",
     ),
     "other": (
         "objet trouve",
@@ -279,10 +353,36 @@ CUES = {
 }
 
 
-class CategoryClassifier:
-    """Scores every category's cues in a text; the best wins, with its share of the total as confidence."""
+MODEL_FILE = Path(__file__).with_name("data") / "category_model.npz"
+WORD = re.compile(r"\w+")
 
-    def __init__(self) -> None:
+
+def word_vector(text: str, vectors: Any) -> np.ndarray:
+    """The mean of the static vectors of the text's words (lower case, three letters or more, no stop word),
+    of unit length; zeros without any. `vectors`: a spaCy `Vectors` table (looked up, never grown)."""
+    from spacy.lang.fr.stop_words import STOP_WORDS
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+    known = vectors.key2row
+    rows = [
+        row
+        for word in WORD.findall(text.lower())
+        if len(word) > 2 and word not in STOP_WORDS and (row := known.get(hash_string(word))) is not None
+    ]
+    if not rows:
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    mean = np.asarray(vectors.data[rows]).mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)  # type: ignore[no-any-return]
+
+
+FIRST_SENTENCE = re.compile(r"[.!?](?:\s|$)|\n")  # where the first sentence ends
+
+
+class CategoryClassifier:
+    """Scores every category's cues in a text; then the learned model decides (when the word vectors are
+    given), or the best cue score wins, with its share of the total as confidence."""
+
+    def __init__(self, model: Path | None = MODEL_FILE) -> None:
         vocabulary = ontology().vocabulary("IncidentCategory")
         self.patterns: dict[str, list[tuple[str, re.Pattern[str], float]]] = {}
         for code, concept in vocabulary.concepts.items():
@@ -292,21 +392,53 @@ class CategoryClassifier:
                 for w in words
                 if w
             ]
+        self.codes = sorted(self.patterns)
+        self.learned: dict[str, Any] | None = None
+        if model is not None and model.exists():
+            with np.load(model, allow_pickle=False) as saved:
+                self.learned = {name: saved[name] for name in saved.files}
+            if list(self.learned["codes"]) != self.codes:
+                raise ValueError(f"{model} was trained for other categories: run tools/train_category.py")
 
     def scores(self, text: str) -> dict[str, float]:
+        """Each category's cues found, by weight; a cue in the first sentence counts twice (a log names the
+        fact first: "Rixe à la sortie …", "Accident entre …", then tells what happened in it)."""
         folded = fold_chars(text)
-        # the substring test is a cheap prefilter: most cues are absent from any one log
-        return {
-            code: sum(
-                weight for word, pattern, weight in patterns if word in folded and pattern.search(folded)
-            )
-            for code, patterns in self.patterns.items()
-        }
+        first = FIRST_SENTENCE.search(folded)
+        lead = first.end() if first else len(folded)
+        scores = {}
+        for code, patterns in self.patterns.items():
+            score = 0.0
+            for word, pattern, weight in patterns:
+                # the substring test is a cheap prefilter: most cues are absent from any one log
+                if word in folded and (found := pattern.search(folded)):
+                    score += weight * (2 if found.start() < lead else 1)
+            scores[code] = score
+        return scores
 
-    def classify(self, text: str) -> tuple[str, float]:
+    def features(self, text: str, vectors: Any) -> np.ndarray:
+        """What the learned model reads: the words' mean vector, each category's cue score's share of the
+        total, and the scores themselves."""
+        scores = self.scores(text)
+        total = sum(scores.values()) or 1.0
+        cues = [scores[c] for c in self.codes]
+        return np.concatenate([word_vector(text, vectors), np.array(cues) / total, np.array(cues)])
+
+    def classify(self, text: str, vectors: Any = None) -> tuple[str, float]:
+        """(category, confidence): the learned model's when `vectors` (spaCy's) are given and it is there,
+        else the cues'."""
+        if vectors is not None and self.learned is not None:
+            logits = self.learned["coef"] @ self.features(text, vectors) + self.learned["intercept"]
+            odds = np.exp(logits - logits.max())
+            best = int(odds.argmax())
+            return str(self.learned["classes"][best]), float(odds[best] / odds.sum())
         scores = self.scores(text)
         total = sum(scores.values())
         if total == 0:
             return "other", 0.0
-        best = max(scores, key=lambda c: (scores[c], c != "other"))
-        return best, scores[best] / total
+        best_code = max(scores, key=lambda c: (scores[c], c != "other"))
+        return best_code, scores[best_code] / total
+
+    def description(self) -> dict[str, Any] | None:
+        """What the learned model was trained on (its metadata), or None without one."""
+        return None if self.learned is None else dict(json.loads(str(self.learned["meta"])))

@@ -131,7 +131,7 @@ class Extractor:
         found = self._mentions(text, doc)
         times = [text[m.start : m.end] for m in found if m.label == "DATETIME"]
         interval = occurrence(times, reported_at)
-        category, confidence = self.classifier.classify(text)
+        category, confidence = self.classifier.classify(text, self.nlp.vocab.vectors)
         return Extraction(
             log_id,
             text,
