@@ -15,6 +15,7 @@ it scores on logs it never saw.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -353,6 +354,7 @@ CUES = {
 }
 
 
+_log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("data") / "category_model.npz"
 WORD = re.compile(r"\w+")
 
@@ -397,8 +399,10 @@ class CategoryClassifier:
         if model is not None and model.exists():
             with np.load(model, allow_pickle=False) as saved:
                 self.learned = {name: saved[name] for name in saved.files}
-            if list(self.learned["codes"]) != self.codes:
-                raise ValueError(f"{model} was trained for other categories: run tools/train_category.py")
+            if list(self.learned["codes"]) != self.codes:  # the ontology was extended: the cues alone know
+                _log.warning("%s was trained for other categories than the ontology's: categories come from "
+                             "the cues alone (run tools/train_category.py)", model)  # fmt: skip
+                self.learned = None
 
     def scores(self, text: str) -> dict[str, float]:
         """Each category's cues found, by weight; a cue in the first sentence counts twice (a log names the

@@ -3,12 +3,14 @@ and its scores on the hand-written gold set, which must not regress below measur
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from recoupe.nlp.category import CategoryClassifier
+from recoupe.nlp.category import MODEL_FILE, CategoryClassifier
 from recoupe.nlp.evaluate import Evaluation
 from recoupe.nlp.extract import Extractor
 from recoupe.nlp.gold import read_gold
@@ -132,6 +134,22 @@ def test_the_category_model_says_what_it_was_trained_on() -> None:
     assert described is not None and described["model"] == "logistic regression, C=1.0"
     assert described["trained_on"][0] == "tests/fixtures/gold_dev.jsonl (300 logs)"
     assert CategoryClassifier(model=None).description() is None
+
+
+def test_a_model_trained_for_other_categories_leaves_the_cues_to_decide(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ontology extended with a category the model never saw: the cues decide, and the log says to retrain."""
+    with np.load(MODEL_FILE) as saved:
+        arrays = {name: saved[name] for name in saved.files}
+    arrays["codes"] = arrays["codes"][:-1]  # as if trained before the ontology's last category
+    np.savez(tmp_path / "old.npz", **arrays)
+    with caplog.at_level(logging.WARNING, logger="recoupe.nlp.category"):
+        classifier = CategoryClassifier(model=tmp_path / "old.npz")
+    assert classifier.learned is None and "run tools/train_category.py" in caplog.text
+    assert classifier.classify("Rixe devant le bar", vectors=object()) == classifier.classify(
+        "Rixe devant le bar"
+    )
 
 
 def test_baseline_scoring_maps_the_models_labels() -> None:
