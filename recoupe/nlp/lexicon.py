@@ -25,3 +25,6 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
     "complainant": tuple(_CUES["complainant"]),
     "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
 }
+CATEGORY_CUES: dict[str, tuple[str, ...]] = {
+    code: tuple(words) for code, words in _WORDS["category_cues"].items()
+}
