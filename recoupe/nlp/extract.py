@@ -18,7 +18,7 @@ from recoupe.nlp import entities
 from recoupe.nlp.category import CategoryClassifier
 from recoupe.nlp.gazetteer import Gazetteer, marseille
 from recoupe.nlp.geocoder import Geocoder, Place
-from recoupe.nlp.rules import Found, RuleFinder
+from recoupe.nlp.rules import HABIT, Found, RuleFinder
 from recoupe.nlp.timeparse import occurrence
 from recoupe.ontology.loader import ontology
 
@@ -129,7 +129,12 @@ class Extractor:
 
     def _extraction(self, log_id: str, text: str, reported_at: datetime, doc: Any) -> Extraction:
         found = self._mentions(text, doc)
-        times = [text[m.start : m.end] for m in found if m.label == "DATETIME"]
+        spans = [(m.start, m.end) for m in found if m.label == "DATETIME"]
+        times = [  # the pieces of the time expressions kept, habits and durations left out
+            text[a:b]
+            for a, b in self.rules.time_pieces(text)
+            if any(s <= a and b <= e for s, e in spans) and not HABIT.match(text, a)
+        ]
         interval = occurrence(times, reported_at)
         category, confidence = self.classifier.classify(text, self.nlp.vocab.vectors)
         return Extraction(

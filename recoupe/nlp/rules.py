@@ -29,13 +29,27 @@ NIGHT = (
     + WEEKDAY
     + r"(?: \d{1,2})? (?:à|au) "
     + WEEKDAY
+    + r"|dans la nuit du (?:1er|\d{1,2})(?: "
+    + MONTH
+    + r")? au \d{1,2}(?: "
+    + MONTH
+    + r")?"
     + r"|cette nuit|dans la nuit|la nuit derni[èe]re)"
 )
 DAY = r"(?:avant-hier|hier|aujourd'hui|ce jour|" + WEEKDAY + r"(?: dernier| pass[ée])?|" + DATE + ")"
 APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
+COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
+         r"|plusieurs|une dizaine de|une quinzaine de|une demi-)")  # fmt: skip
+UNIT = r"(?:minutes?|min|heures?|h|jours?|nuits?|soirs?|semaines?|mois|ans?|ann[ée]es?|heure)"
+EVERY = (r"(?:jours|soirs|matins|nuits|week-ends|semaines|après-midi|lundis|mardis|mercredis|jeudis"
+         r"|vendredis|samedis|dimanches|\d+ (?:minutes|heures|jours))")  # fmt: skip
 TIME_RE = re.compile(
     r"(?<![\w])(?:"
-    + r"depuis (?:\d+|un|une|deux|trois|quatre|cinq|six|huit|dix|quinze) (?:jours?|heures?|semaines?|mois)"
+    + r"(?:depuis|dans|pendant) " + COUNT + r" " + UNIT + r"|il y a " + COUNT + r" ?" + UNIT
+    + r"|depuis (?:le d[ée]but|la fin) (?:de la|du|de l') (?:semaine|mois|ann[ée]e)"
+    + r"|(?:tous les|chaque) " + EVERY + r"(?: (?:soir|matin))?"
+    + r"|toute la (?:journ[ée]e|nuit|soir[ée]e|matin[ée]e)"
+    + r"|jour et nuit|la veille|le lendemain|à l'aube|au petit jour|en ce moment|à l'instant|demain"
     + r"|(?:" + DAY + r"|" + NIGHT + r")(?:,? (?:" + PERIOD[3:-1] + r"|soir|matin))?"
     + r"(?:,? (?:" + APPROX + r" )?" + CLOCK
     + r"|,? entre " + CLOCK + r" et " + CLOCK + r")?"
@@ -45,6 +59,23 @@ TIME_RE = re.compile(
     + r")(?![\w])",
     re.IGNORECASE,
 )  # fmt: skip
+# between two pieces of one time expression; just before one; just after one
+TIME_JOINT = re.compile(r"\s*(?:(?:et|à|au|jusqu'à|jusqu’à)\s+|[-–]\s*)?", re.IGNORECASE)  # no comma
+TIME_BEFORE = re.compile(
+    r"(?<![\w])(?:(?:depuis|dès|avant|après|à partir de|entre|tous les (?:soirs|matins|jours|nuits|après-midi"
+    r"|week-ends)|chaque (?:soir|matin|nuit|jour))\s+|jusqu['’]|à partir d['’])$",
+    re.IGNORECASE,
+)
+TIME_AFTER = re.compile(
+    r"\s+(?:du (?:matin|soir|mat)|de l'apr[èe]s[- ]midi|apr[èe]s[- ]midi|et demie?)(?![\w])", re.IGNORECASE
+)
+# a habit or a duration ("tous les soirs", "depuis des mois", "il y a 5 minutes"): a time expression, but not
+# one the occurrence interval is read from
+HABIT = re.compile(
+    r"(?:tous les|chaque|toute la|jour et nuit|depuis (?:des|quelques|plusieurs|le d[ée]but|la fin)|dans \d"
+    r"|pendant|en ce moment|demain|la veille|le lendemain|à l'aube|au petit jour)",
+    re.IGNORECASE,
+)
 PLATE_RE = re.compile(
     r"(?<![\w-])(?:[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}"
     r"|[a-hj-np-tv-z]{2}-\d{3}-[a-hj-np-tv-z]{2}"
@@ -133,11 +164,32 @@ class RuleFinder:
                 kept.append(f)
         return sorted(kept, key=lambda f: f.start)
 
-    def times(self, text: str) -> Iterator[Found]:
+    def time_pieces(self, text: str) -> list[tuple[int, int]]:
+        """The time phrases one by one ("ce matin", "vers 6h"): the occurrence interval is read from these
+        (those that are no HABIT), and `times` joins them into expressions."""
+        pieces = []
         for match in TIME_RE.finditer(text):
             start, end = _trimmed(text, *match.span())
             if end > start and not re.fullmatch(r"à|vers", text[start:end], re.IGNORECASE):
-                yield Found(start, end, "DATETIME")
+                pieces.append((start, end))
+        return pieces
+
+    def times(self, text: str) -> Iterator[Found]:
+        """Time expressions, each as written: the pieces of one expression joined ("ce matin vers 6h",
+        "entre le 20/11 et le 23/11", "15h-17h"), with the words that bound it ("depuis 22h", "jusqu'à 3h",
+        "tous les soirs vers minuit", "vers 3h du matin")."""
+        spans: list[tuple[int, int]] = []
+        for start, end in self.time_pieces(text):
+            if spans and TIME_JOINT.fullmatch(text, spans[-1][1], start):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        for start, end in spans:
+            if before := TIME_BEFORE.search(text, max(0, start - 40), start):
+                start = before.start()
+            if after := TIME_AFTER.match(text, end):
+                end = after.end()
+            yield Found(start, end, "DATETIME")
 
     def plates(self, text: str) -> Iterator[Found]:
         for match in PLATE_RE.finditer(text):

@@ -20,6 +20,16 @@ MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
            "dix": 10, "quinze": 15}  # fmt: skip
 
+DURATIONS = {
+    "min": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "heu": timedelta(hours=1),
+    "jou": timedelta(days=1),
+    "nui": timedelta(days=1),
+    "soi": timedelta(days=1),
+    "sem": timedelta(weeks=1),
+    "moi": timedelta(days=30),
+}  # fmt: skip (units by their first letters)
 CLOCK = r"(?:\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?|(?<![-\w])(minuit)|(?<![-\w])(midi))"
 # Periods of a day: (start hour, end hour); an end of 24 or more runs into the next day.
 PERIODS = (
@@ -120,16 +130,18 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
     reported = reported_at.astimezone(PARIS)
     today = reported.date()
 
-    match = re.search(r"depuis (\d+|" + "|".join(NUMBERS) + r") (jours?|heures?|semaines?|mois)", text)
-    if match:
-        n = int(match.group(1)) if match.group(1).isdigit() else NUMBERS[match.group(1)]
-        unit = {
-            "j": timedelta(days=1),
-            "h": timedelta(hours=1),
-            "s": timedelta(weeks=1),
-            "m": timedelta(days=30),
-        }
-        return reported - n * unit[match.group(2)[0]], reported
+    number = r"(\d+|" + "|".join(NUMBERS) + r")"
+    match = re.search(  # "depuis 22h" is a clock time, "il y a 2h" a duration
+        r"(depuis) " + number + r" (min(?:utes?)?|heures?|jours?|nuits?|soirs?|semaines?|mois)(?!\w)"
+        r"|(il y a) " + number + r" ?(min(?:utes?)?|heures?|h|jours?|nuits?|soirs?|semaines?|mois)(?!\w)",
+        text,
+    )
+    if match:  # "depuis 3 jours": from then until the report; "il y a 5 minutes": that moment
+        word, count, unit = match.groups()[:3] if match.group(1) else match.groups()[3:]
+        since = reported - (int(count) if count.isdigit() else NUMBERS[count]) * DURATIONS[unit[:3]]
+        return (since, reported) if word == "depuis" else (since, since)
+    if re.search(r"\ba l'instant\b", text):
+        return reported, reported
 
     match = re.search(
         r"nuit (?:du |de )?(" + "|".join(WEEKDAYS) + r")(?: \d{1,2})? (?:a|au) (" + "|".join(WEEKDAYS) + ")",

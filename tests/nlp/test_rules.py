@@ -39,6 +39,23 @@ def test_a_police_log(finder: RuleFinder) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("Vu hier soir vers 22h30 devant l'école.", ["hier soir vers 22h30"]),  # pieces of one expression
+        ("Garée là entre le 3/05 10h et le 5/05 8h.", ["entre le 3/05 10h et le 5/05 8h"]),
+        ("Ouvert 8h-12h selon le gardien.", ["8h-12h"]),
+        ("Bruit depuis 23h, puis jusqu'à 2h du matin.", ["depuis 23h", "jusqu'à 2h du matin"]),  # bounds
+        ("Tous les soirs vers minuit et demi, des cris.", ["Tous les soirs vers minuit et demi"]),
+        ("Il y a 10 minutes, un vélo volé ; dispute depuis trois nuits.", ["Il y a 10 minutes",
+                                                                          "depuis trois nuits"]),
+        ("Samedi après-midi, dans la nuit du 4 au 5 avril.", ["Samedi après-midi", "dans la nuit du 4 au 5 avril"]),
+    ],
+)  # fmt: skip
+def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[str]) -> None:
+    assert [span for span, label in spans(finder, text) if label == "DATETIME"] == times
+
+
 def test_landmarks_quartiers_and_assets(finder: RuleFinder) -> None:
     text = "Dans la nuit de samedi à dimanche, abribus brisé devant la gare Saint-Charles, secteur Belsunce, 1er arr."
     assert spans(finder, text) == [
