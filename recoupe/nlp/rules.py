@@ -39,7 +39,7 @@ NIGHT = (
 DAY = r"(?:avant-hier|hier|aujourd'hui|ce jour|" + WEEKDAY + r"(?: dernier| pass[ée])?|" + DATE + ")"
 APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
 COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
-         r"|plusieurs|une dizaine de|une quinzaine de|une demi-)")  # fmt: skip
+         r"|plusieurs|une dizaine de|une quinzaine de)")  # fmt: skip
 UNIT = r"(?:minutes?|min|heures?|h|jours?|nuits?|soirs?|semaines?|mois|ans?|ann[ée]es?|heure)"
 EVERY = (r"(?:jours|soirs|matins|nuits|week-ends|semaines|après-midi|lundis|mardis|mercredis|jeudis"
          r"|vendredis|samedis|dimanches|\d+ (?:minutes|heures|jours))")  # fmt: skip
