@@ -34,10 +34,13 @@ class Target:
 class Graph:
     """A driver bound to one database, with the server's dialect; close it, or use it as a context manager."""
 
-    def __init__(self, driver: neo4j.Driver, target: Target, dialect: Dialect) -> None:
+    def __init__(
+        self, driver: neo4j.Driver, target: Target, dialect: Dialect, protocol: tuple[int, ...] = (0, 0)
+    ) -> None:
         self.driver = driver
         self.target = target
         self.dialect = dialect
+        self.protocol = protocol  # the Bolt version the server speaks (values.packed reads it)
 
     @contextmanager
     def session(self, **config: Any) -> Iterator[neo4j.Session]:
@@ -84,7 +87,7 @@ def connect(target: Target, connection_timeout_s: float = 10.0) -> Graph:
     try:
         with translated_errors(target):
             info = driver.get_server_info()
-            graph = Graph(driver, target, dialect_for(info.agent))
+            graph = Graph(driver, target, dialect_for(info.agent), tuple(info.protocol_version))
             with graph.session() as session:
                 store.ping(session)  # also proves the database exists and may be read
     except BaseException:

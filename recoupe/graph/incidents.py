@@ -10,6 +10,7 @@ import neo4j
 
 from recoupe.graph import store
 from recoupe.graph.connection import Graph
+from recoupe.graph.values import packed
 
 
 @dataclass
@@ -43,11 +44,9 @@ def write_batch(graph: Graph, batch: IncidentBatch) -> int:
 
     def work(tx: neo4j.ManagedTransaction) -> int:
         orphans = store.detach_incident_facts(tx, batch.replaced) if batch.replaced else 0
-        store.merge_incidents(tx, batch.incidents)
+        store.merge_incidents(tx, wire(batch.incidents))
         now = datetime.now(UTC)  # the source's last ingestion, shown on the dashboard
-        store.link_sources(
-            tx, [{"id": r["id"], "source": r["source"], "ingested_at": now} for r in batch.incidents]
-        )
+        store.link_sources(tx, [{"id": r["id"], "source": r["source"]} for r in batch.incidents], wire(now))
         if batch.places:
             store.merge_places(tx, batch.places)
             store.link_places(tx, batch.place_links)
@@ -60,6 +59,9 @@ def write_batch(graph: Graph, batch: IncidentBatch) -> int:
         if batch.vehicle_plates:
             store.link_plates_to_vehicles(tx, batch.vehicle_plates)
         return orphans
+
+    def wire(value: Any) -> Any:  # datetimes converted here, not in the driver (see values.packed)
+        return packed(value, graph.protocol)
 
     with graph.session() as session:
         return int(session.execute_write(work))

@@ -45,7 +45,7 @@ UNWIND $rows AS row
 MATCH (i:Incident {id: row.id})
 MERGE (s:Source {id: row.source})
 ON CREATE SET s.name = row.source, s.kind = 'logs'
-SET s.ingested_at = row.ingested_at
+SET s.ingested_at = $ingested_at
 MERGE (i)-[:EXTRACTED_FROM]->(s)
 """
 MERGE_PLACES = """

@@ -85,8 +85,8 @@ def merge_incidents(runner: Runner, rows: list[dict[str, Any]]) -> None:
     runner.run(queries.MERGE_INCIDENTS, rows=to_graph(rows)).consume()
 
 
-def link_sources(runner: Runner, rows: list[dict[str, Any]]) -> None:
-    runner.run(queries.LINK_SOURCES, rows=to_graph(rows)).consume()
+def link_sources(runner: Runner, rows: list[dict[str, Any]], ingested_at: Any) -> None:
+    runner.run(queries.LINK_SOURCES, rows=to_graph(rows), ingested_at=to_graph(ingested_at)).consume()
 
 
 def merge_places(runner: Runner, rows: list[dict[str, Any]]) -> None:

@@ -32,23 +32,32 @@ CUES: dict[str, tuple[str, ...]] = lexicon.CATEGORY_CUES
 _log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("data") / "category_model.npz"
 WORD = re.compile(r"\w+")
+WORD_START = re.compile(r"(?<!\w)\w")
+WORD_MEMORY = 200_000  # words whose vector row is remembered (bounded: a long run over ever-new words)
 
 
-def word_vector(text: str, vectors: Any) -> np.ndarray:
+def word_vector(text: str, vectors: Any, rows: dict[str, int | None] | None = None) -> np.ndarray:
     """The mean of the static vectors of the text's words (lower case, three letters or more, no stop word),
-    of unit length; zeros without any. `vectors`: a spaCy `Vectors` table (looked up, never grown)."""
-    from spacy.lang.fr.stop_words import STOP_WORDS
-    from spacy.strings import hash_string  # type: ignore[attr-defined]
-
+    of unit length; zeros without any. `vectors`: a spaCy `Vectors` table (looked up, never grown); `rows`,
+    when given, remembers each word's row in it (None: no vector, or a stop word)."""
     known = vectors.key2row
-    rows = [
-        row
-        for word in WORD.findall(text.lower())
-        if len(word) > 2 and word not in STOP_WORDS and (row := known.get(hash_string(word))) is not None
-    ]
-    if not rows:
+    rows = {} if rows is None else rows
+    found = []
+    for word in WORD.findall(text.lower()):
+        if word in rows:
+            row = rows[word]
+        else:  # spaCy imported here, not with the module: the web viewer never loads it
+            from spacy.lang.fr.stop_words import STOP_WORDS
+            from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+            row = None if len(word) <= 2 or word in STOP_WORDS else known.get(hash_string(word))
+            if len(rows) < WORD_MEMORY:
+                rows[word] = row
+        if row is not None:
+            found.append(row)
+    if not found:
         return np.zeros(vectors.shape[1], dtype=np.float32)
-    mean = np.asarray(vectors.data[rows]).mean(axis=0)
+    mean = np.asarray(vectors.data[found]).mean(axis=0)
     return mean / (np.linalg.norm(mean) or 1.0)  # type: ignore[no-any-return]
 
 
@@ -70,6 +79,18 @@ class CategoryClassifier:
                 if w
             ]
         self.codes = sorted(self.patterns)
+        # Each cue starts a word, so it can only be found where a word starts with its first three letters:
+        # a log's cues are looked for among those of its words' starts, not all of them.
+        self.by_start: dict[str, list[tuple[str, str, re.Pattern[str], float]]] = {}
+        self.anywhere: list[tuple[str, str, re.Pattern[str], float]] = []  # too short, or no letter first
+        for code, patterns in self.patterns.items():
+            for word, pattern, weight in patterns:
+                if len(word) >= 3 and WORD.match(word):
+                    self.by_start.setdefault(word[:3], []).append((code, word, pattern, weight))
+                else:
+                    self.anywhere.append((code, word, pattern, weight))
+        self.rows: dict[str, int | None] = {}  # word → its row in `_rows_of` (see word_vector)
+        self._rows_of: Any = None
         self.learned: dict[str, Any] | None = None
         if model is not None and model.exists():
             with np.load(model, allow_pickle=False) as saved:
@@ -85,14 +106,13 @@ class CategoryClassifier:
         folded = fold_chars(text)
         first = FIRST_SENTENCE.search(folded)
         lead = first.end() if first else len(folded)
-        scores = {}
-        for code, patterns in self.patterns.items():
-            score = 0.0
-            for word, pattern, weight in patterns:
-                # the substring test is a cheap prefilter: most cues are absent from any one log
-                if word in folded and (found := pattern.search(folded)):
-                    score += weight * (2 if found.start() < lead else 1)
-            scores[code] = score
+        scores = dict.fromkeys(self.patterns, 0.0)
+        starts = {folded[m.start() : m.start() + 3] for m in WORD_START.finditer(folded)}
+        candidates = [cue for start in starts for cue in self.by_start.get(start, ())]
+        for code, word, pattern, weight in (*candidates, *self.anywhere):
+            # the substring test is a cheap prefilter: most cues are absent from any one log
+            if word in folded and (found := pattern.search(folded)):
+                scores[code] += weight * (2 if found.start() < lead else 1)
         return scores
 
     def features(self, text: str, vectors: Any) -> np.ndarray:
@@ -101,7 +121,9 @@ class CategoryClassifier:
         scores = self.scores(text)
         total = sum(scores.values()) or 1.0
         cues = [scores[c] for c in self.codes]
-        return np.concatenate([word_vector(text, vectors), np.array(cues) / total, np.array(cues)])
+        if vectors is not self._rows_of:  # the rows remembered are another table's
+            self.rows, self._rows_of = {}, vectors
+        return np.concatenate([word_vector(text, vectors, self.rows), np.array(cues) / total, np.array(cues)])
 
     def classify(self, text: str, vectors: Any = None) -> tuple[str, float]:
         """(category, confidence): the learned model's when `vectors` (spaCy's) are given and it is there,

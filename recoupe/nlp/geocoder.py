@@ -10,6 +10,7 @@ Marseille's gazetteer has no house numbers, so "12 bd National" resolves to the 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ class Place:
     score: float = 1.0
 
 
+@functools.lru_cache(maxsize=65_536)  # the rules fold every candidate street name of every log
 def fold(text: str) -> str:
     """Lower case, no accents, apostrophes and hyphens as spaces, abbreviations expanded, single spaces."""
     text = fold_chars(text.replace("’", "'"))
@@ -92,6 +94,7 @@ def _fuzzy_slot(key: str) -> tuple[str, str]:
     return head, rest[:1]
 
 
+@functools.lru_cache(maxsize=65_536)
 def bare(folded: str) -> str:
     """Without particles: 'rue de la republique' → 'rue republique'."""
     return re.sub(r"\s+", " ", PARTICLES.sub("", folded)).strip()

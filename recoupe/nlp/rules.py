@@ -145,6 +145,7 @@ class RuleFinder:
 
     def __init__(self, geocoder: Geocoder, asset_labels: Iterable[str]) -> None:
         self.geocoder = geocoder
+        self._pieces: tuple[str | None, tuple[tuple[int, int], ...]] = (None, ())  # the last text's
         self.asset_re = _alternation(fold_chars(label) for label in asset_labels)
         self.quartier_re = _alternation(geocoder.quartiers)
         self.landmark_re = _alternation(geocoder.landmarks)
@@ -167,11 +168,15 @@ class RuleFinder:
     def time_pieces(self, text: str) -> list[tuple[int, int]]:
         """The time phrases one by one ("ce matin", "vers 6h"): the occurrence interval is read from these
         (those that are no HABIT), and `times` joins them into expressions."""
+        last = self._pieces  # asked twice per log: by `times` and by the extractor's interval
+        if last[0] is text:  # one read of the pair: safe when threads share the finder
+            return list(last[1])
         pieces = []
         for match in TIME_RE.finditer(text):
             start, end = _trimmed(text, *match.span())
             if end > start and not re.fullmatch(r"à|vers", text[start:end], re.IGNORECASE):
                 pieces.append((start, end))
+        self._pieces = (text, tuple(pieces))
         return pieces
 
     def times(self, text: str) -> Iterator[Found]:
