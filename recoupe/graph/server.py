@@ -8,7 +8,6 @@ says whether it runs, detecting a stale pid file (a dead process, or a pid reuse
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 from recoupe.graph.connection import Target, connect
 from recoupe.graph.home import ADMIN_USER, READER_USER, SERVER_MAIN_CLASS, DataHome, PidRecord
 from recoupe.ontology.errors import GraphAuthError, GraphUnavailable, InvalidInput, RecoupeError, ServerError
+from recoupe.ontology.lifetime import die_with_parent
 
 HEAP = re.compile(r"^[1-9][0-9]*[mMgG]$")
 LOG_KEEP_BYTES = 5_000_000
@@ -318,6 +318,5 @@ def _signal(pid: int, sig: signal.Signals) -> None:
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    """In the child, before exec: SIGTERM when the parent dies."""
+    die_with_parent(signal.SIGTERM)

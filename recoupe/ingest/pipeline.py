@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,16 @@ def row_hash(row: LogRow, key: bytes) -> str:
     return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class _ReadBatch:
+    """One batch of a file as read, waiting for its extractions."""
+
+    rows: list[LogRow]  # new or changed: to extract and write
+    replaced: list[str]  # the ids among them whose earlier facts go first
+    read: int  # rows read, repeated ids included
+    unchanged_ids: list[str]
+
+
 class Ingestor:
     """One extractor and one graph, for any number of files (a citizen report through the API takes the same
     path: `ingest_rows`)."""
@@ -141,42 +152,94 @@ class Ingestor:
         summary = IngestSummary(str(path))
         began = time.perf_counter()
         rejects: list[Rejected] = []
-        rows: list[LogRow] = []
-        seen: set[str] = set()
-        # Batch N is written by a second thread while batch N+1 is extracted; a write's failure surfaces at
-        # the next wait. Ids already taken in this run are skipped, so no batch races an earlier one.
+        # One extraction stream over the whole file (the model never waits at a batch's end), cut back into
+        # the file's batches; batch N is written by a second thread while the stream goes on, and a write's
+        # failure surfaces at the next wait. A batch is counted (and the progress bar moves) in file order,
+        # once everything before it is done, however far ahead the stream has read.
+        batches: deque[_ReadBatch] = deque()
+        todo = self._rows_to_extract(self._read_batches(path, source, rejects), batches)
+        extractions = self.extractor.extract(  # the model's batches no longer than the file's
+            ((incident_id(r), r.text, r.reported_at) for r in todo), batch_size=min(64, self.batch_size)
+        )
+
+        def settle(read: _ReadBatch) -> None:
+            summary.read += read.read
+            summary.unchanged += read.read - len(read.rows)
+            summary.unchanged_ids += read.unchanged_ids
+            summary.seconds = time.perf_counter() - began
+
+        def settle_unchanged() -> None:  # the batches at the front with nothing to write
+            while batches and not batches[0].rows:
+                settle(batches.popleft())
+                if progress:
+                    progress(summary)
+
+        done: list[Extraction] = []
         with ThreadPoolExecutor(max_workers=1) as writer:
             pending: Future[None] | None = None
-            for item in read_logs(path, source):
-                if isinstance(item, Rejected):
-                    rejects.append(item)
+            for extraction in extractions:
+                settle_unchanged()
+                done.append(extraction)
+                if len(done) < len(batches[0].rows):  # its rows were read before their extractions came
                     continue
-                if item.source is None:
-                    rejects.append(
-                        Rejected(item.line, item.id, "no source: give a source column or --source")
-                    )
-                    continue
-                if incident_id(item) in seen:
-                    summary.read += 1
-                    summary.unchanged += 1
-                    continue
-                seen.add(incident_id(item))
-                rows.append(item)
-                if len(rows) >= self.batch_size:
-                    batch = self.prepare(rows, summary)
-                    if pending is not None:
-                        pending.result()
-                    pending = writer.submit(self.commit, batch, summary) if batch else None
-                    rows = []
-                    summary.seconds = time.perf_counter() - began
-                    if progress:
-                        progress(summary)
+                read = batches.popleft()
+                batch = self.batch(read.rows, done, summary)
+                batch.replaced = read.replaced
+                done = []
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(self.commit, batch, summary)
+                settle(read)
+                if progress:
+                    progress(summary)
+            settle_unchanged()
             if pending is not None:
                 pending.result()
-        if rows:
-            self.ingest_rows(rows, summary)
         self._finish(path, rejects, summary, began)
         return summary
+
+    def _read_batches(
+        self, path: Path, source: str | None, rejects: list[Rejected]
+    ) -> Iterator[tuple[list[LogRow], int]]:
+        """The file's valid rows in batches, each id once, with how many rows of the batch repeated an id
+        already read (counted as unchanged: no batch races an earlier one); bad rows go to `rejects`."""
+        rows: list[LogRow] = []
+        repeated = 0
+        seen: set[str] = set()
+        for item in read_logs(path, source):
+            if isinstance(item, Rejected):
+                rejects.append(item)
+            elif item.source is None:
+                rejects.append(Rejected(item.line, item.id, "no source: give a source column or --source"))
+            elif incident_id(item) in seen:
+                repeated += 1
+            else:
+                seen.add(incident_id(item))
+                rows.append(item)
+            if len(rows) >= self.batch_size:
+                yield rows, repeated
+                rows, repeated = [], 0
+        if rows or repeated:
+            yield rows, repeated
+
+    def _rows_to_extract(
+        self, batches_read: Iterable[tuple[list[LogRow], int]], queued: deque[_ReadBatch]
+    ) -> Iterator[LogRow]:
+        """The rows whose content is new or changed, batch by batch; each batch is queued in `queued` before
+        the first of its rows is yielded."""
+        for rows, repeated in batches_read:
+            todo, replaced, unchanged_ids = self._changed(rows)
+            queued.append(_ReadBatch(todo, replaced, len(rows) + repeated, unchanged_ids))
+            yield from todo
+
+    def _changed(self, rows: list[LogRow]) -> tuple[list[LogRow], list[str], list[str]]:
+        """Of these rows: those whose content is new or changed, the ids of those that replace an incident,
+        and the ids of the unchanged ones."""
+        known = existing_hashes(self.graph, [incident_id(row) for row in rows]) if rows else {}
+        same = {incident_id(r) for r in rows if known.get(incident_id(r)) == row_hash(r, self.key)}
+        todo = [row for row in rows if incident_id(row) not in same]
+        replaced = [incident_id(r) for r in todo if incident_id(r) in known]
+        return todo, replaced, [incident_id(r) for r in rows if incident_id(r) in same]
 
     def ingest_events(
         self, path: Path, items: Iterable[EventRow | Rejected], source: str | None = None
@@ -279,17 +342,15 @@ class Ingestor:
 
     def prepare(self, rows: list[LogRow], summary: IngestSummary) -> IncidentBatch | None:
         """The batch of rows whose content is new or changed, extracted; None when there is none."""
-        known = existing_hashes(self.graph, [incident_id(row) for row in rows])
-        same = {incident_id(r) for r in rows if known.get(incident_id(r)) == row_hash(r, self.key)}
-        todo = [row for row in rows if incident_id(row) not in same]
+        todo, replaced, unchanged_ids = self._changed(rows)
         summary.read += len(rows)
-        summary.unchanged += len(rows) - len(todo)
-        summary.unchanged_ids += [incident_id(r) for r in rows if incident_id(r) in same]
+        summary.unchanged += len(unchanged_ids)
+        summary.unchanged_ids += unchanged_ids
         if not todo:
             return None
         extractions = self.extractor.extract((incident_id(r), r.text, r.reported_at) for r in todo)
         batch = self.batch(todo, extractions, summary)
-        batch.replaced = [incident_id(r) for r in todo if incident_id(r) in known]
+        batch.replaced = replaced
         return batch
 
     def batch(

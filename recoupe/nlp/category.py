@@ -46,7 +46,7 @@ def word_vector(text: str, vectors: Any, rows: dict[str, int | None] | None = No
     for word in WORD.findall(text.lower()):
         if word in rows:
             row = rows[word]
-        else:  # spaCy imported here, not with the module: the web viewer never loads it
+        else:  # spaCy imported on first use, not with this module (importing Recoupe stays light)
             from spacy.lang.fr.stop_words import STOP_WORDS
             from spacy.strings import hash_string  # type: ignore[attr-defined]
 

