@@ -139,6 +139,8 @@ class Extractor:
         (a whole file streams through)."""
         logs = iter(logs)
         head = list(islice(logs, BESIDE_MIN))  # enough to pay for the process beside?
+        if not head:  # nothing to read: the model is not even loaded (a re-ingestion with nothing new)
+            return
         docs = self.nlp.pipe(
             ((text, (log_id, text, reported_at)) for log_id, text, reported_at in chain(head, logs)),
             as_tuples=True,

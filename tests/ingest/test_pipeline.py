@@ -73,6 +73,13 @@ def test_ingest_is_idempotent(graph: Graph, extractor: Extractor, city: Path) ->
     second = ingestor.ingest_file(city / "logs.csv")
     assert (second.created, second.updated, second.unchanged, second.entities) == (0, 0, 240, 0)
     assert _counts(graph) == (nodes, rels)
+    fresh = Extractor()  # nothing new to read: a re-ingestion never loads the model
+    ticks: list[int] = []
+    third = Ingestor(graph, fresh, KEY, batch_size=50).ingest_file(
+        city / "logs.csv", progress=lambda s: ticks.append(s.read)
+    )
+    assert (third.read, third.unchanged, fresh._nlp) == (240, 240, None)
+    assert ticks == [50, 100, 150, 200, 240]  # the bar moves per batch
 
 
 def test_a_changed_log_replaces_its_facts(graph: Graph, extractor: Extractor, tmp_path: Path) -> None:
