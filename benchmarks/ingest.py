@@ -36,7 +36,8 @@ from recoupe.graph.incidents import write_batch
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer, ServerSettings
 from recoupe.ingest.democity.writer import DemoSettings, generate
-from recoupe.ingest.pipeline import Ingestor, IngestSummary, incident_id
+from recoupe.ingest.graph_rows import incident_id
+from recoupe.ingest.pipeline import Ingestor, IngestSummary
 from recoupe.ingest.readers import LogRow, read_logs
 from recoupe.nlp.extract import BESIDE_MIN, Extractor
 from recoupe.ontology.loader import ontology

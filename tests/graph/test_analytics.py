@@ -16,7 +16,8 @@ from recoupe.graph import queries, store
 from recoupe.graph.analytics import IncidentLinks, analyse, series_id
 from recoupe.graph.connection import Graph
 from recoupe.graph.schema import apply_schema
-from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.graph_rows import person_key
+from recoupe.ingest.pipeline import Ingestor
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.loader import ontology
 

@@ -17,7 +17,8 @@ from recoupe.graph.connection import Graph
 from recoupe.graph.retention import Period, parse_period
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
-from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.graph_rows import person_key
+from recoupe.ingest.pipeline import Ingestor
 from recoupe.ingest.vault import Vault
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.errors import InvalidInput, NotFound

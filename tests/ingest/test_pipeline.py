@@ -22,7 +22,8 @@ from recoupe.graph.connection import Graph, connect
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.democity.writer import DemoSettings, generate
-from recoupe.ingest.pipeline import Ingestor, person_key, row_hash
+from recoupe.ingest.graph_rows import person_key, row_hash
+from recoupe.ingest.pipeline import Ingestor
 from recoupe.ingest.readers import LogRow
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology.errors import InvalidInput

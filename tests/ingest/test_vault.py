@@ -12,7 +12,8 @@ import pytest
 
 from recoupe.graph.connection import Graph
 from recoupe.graph.schema import apply_schema
-from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.graph_rows import person_key
+from recoupe.ingest.pipeline import Ingestor
 from recoupe.ingest.vault import Sighting, Vault
 from recoupe.ingest.vault_key import VaultLocked, next_path
 from recoupe.nlp.extract import Extractor

@@ -33,8 +33,9 @@ from recoupe.graph.home import DataHome
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.graph.values import to_graph
+from recoupe.ingest.graph_rows import person_key
 from recoupe.ingest.layers import load_assets, load_cameras, load_outages, load_quartiers
-from recoupe.ingest.pipeline import Ingestor, person_key
+from recoupe.ingest.pipeline import Ingestor
 from recoupe.ingest.vault import Vault
 from recoupe.nlp.extract import Extractor
 from recoupe.nlp.gazetteer import MARSEILLE
