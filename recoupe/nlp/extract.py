@@ -204,7 +204,7 @@ class Extractor:
         """The process beside the model, forked once (again in a forked child) with this extractor loaded."""
         global _BESIDE
         if self._beside is None or self._beside_pid != os.getpid():
-            assert self.nlp is not None  # the model loaded before the fork: the child shares it
+            _ = self.nlp  # the model loaded before the fork: the child shares it
             _BESIDE = self
             self._beside = ProcessPoolExecutor(
                 1,
