@@ -42,6 +42,8 @@ def existing_hashes(graph: Graph, ids: list[str]) -> dict[str, str | None]:
 def write_batch(graph: Graph, batch: IncidentBatch) -> int:
     """Write the batch in one transaction; returns how many orphaned nodes the replaced incidents left."""
 
+    # Only the incidents carry datetimes (packed below); the other rows are strings and numbers, sent as
+    # they are (graph_rows builds them).
     def work(tx: neo4j.ManagedTransaction) -> int:
         orphans = store.detach_incident_facts(tx, batch.replaced) if batch.replaced else 0
         store.merge_incidents(tx, wire(batch.incidents))
