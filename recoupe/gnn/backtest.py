@@ -168,13 +168,9 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
         curves[name] = metrics.hit_rate_curve(
             s_test.sum(axis=2), data.y_counts[test].sum(axis=2), data.units.area_share, CURVE
         )
-    # the ceiling: ranking each test step by the incidents that actually happened (no model can do better)
-    actual = data.y_counts[test].sum(axis=2)
-    ceiling = {}
-    for fraction in (0.01, 0.05, 0.10):
-        rate, pai = metrics.hit_rate_and_pai(actual, actual, data.units.area_share, fraction)
-        ceiling[f"hit_rate@{round(fraction * 100)}"], ceiling[f"pai@{round(fraction * 100)}"] = rate, pai
-    results["ceiling"] = _rounded(ceiling)
+    # yardsticks from the test period's own incidents: the ceiling and the level oracle (metrics.references)
+    for name, values in metrics.references(data.y_counts[test].sum(axis=2), data.units.area_share).items():
+        results[name] = _rounded(values)
     if chart is not None:
         hit_rate_chart(curves, chart, f"{settings.unit}, horizon {settings.horizon_days} j")
     results.update(

@@ -94,6 +94,27 @@ def hit_rate_and_pai(
     return hit_rate, hit_rate / float(shares[0])
 
 
+def references(counts_tn: npt.ArrayLike, area_share: npt.ArrayLike) -> dict[str, dict[str, float]]:
+    """Two rankings that read the test period's own incidents, so no forecast can use them, as yardsticks
+    (hit rate and PAI at each of FRACTIONS):
+
+    - `ceiling`: each origin's cells ranked by the incidents that happened after it. No model does better.
+    - `level_oracle`: every origin's cells ranked by each cell's mean over all the test origins. It knows
+      every cell's level over the period, not its changes from one origin to the next. A model that forecast
+      each level perfectly, and nothing else, would score this. The distance up to the ceiling is what only
+      the changes between origins can give; much of it, at a fine scale, is chance."""
+    counts = _matrix(counts_tn, "counts")
+    level = np.broadcast_to(counts.mean(axis=0), counts.shape)
+    found: dict[str, dict[str, float]] = {}
+    for name, scores in (("ceiling", counts), ("level_oracle", level)):
+        found[name] = {}
+        for fraction in FRACTIONS:
+            rate, pai = hit_rate_and_pai(scores, counts, area_share, fraction)
+            share = round(fraction * 100)
+            found[name][f"hit_rate@{share}"], found[name][f"pai@{share}"] = rate, pai
+    return found
+
+
 def hit_rate_at(
     scores_tn: npt.ArrayLike, counts_tn: npt.ArrayLike, area_share: npt.ArrayLike, fraction: float
 ) -> float:

@@ -58,15 +58,16 @@ def table(results: dict[str, Any]) -> str:
             f"{values.get(m):>12.3f}" if values.get(m) is not None else f"{'—':>12}" for m in METRICS
         )
         lines.append(f"{name:<18}{cells}")
-    if "ceiling" in results:
-        ceiling = results["ceiling"]
-        lines.append(
-            f"{'(ceiling)':<18}"
-            + "".join(
-                f"{ceiling[m]:>12.3f}" if m in ceiling and ceiling[m] is not None else f"{'':>12}"
-                for m in METRICS
+    for key, label in (("level_oracle", "(level oracle)"), ("ceiling", "(ceiling)")):
+        if key in results:  # yardsticks from the test period itself (gnn/metrics.references)
+            values = results[key]
+            lines.append(
+                f"{label:<18}"
+                + "".join(
+                    f"{values[m]:>12.3f}" if m in values and values[m] is not None else f"{'':>12}"
+                    for m in METRICS
+                )
             )
-        )
     return "\n".join(lines)
 
 

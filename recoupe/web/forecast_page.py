@@ -111,6 +111,7 @@ class Backtest:
     columns: list[str]
     rows: list[Row]
     ceiling: list[str]
+    level_oracle: list[str]
     verdict: str
     headline: str
     chart: bool
@@ -184,11 +185,14 @@ def backtest_view(report: dict[str, Any], chart: bool) -> Backtest:
         ])
         for name in order
     ]  # fmt: skip
-    ceiling = report.get("ceiling") or {}
+
+    def yardstick(name: str) -> list[str]:  # none for a report written before it existed
+        values = report.get(name) or {}
+        return [written(values[key], kind) if key in values else "" for key, _, kind in METRICS if values]
+
     text, headline = verdict(models)
-    return Backtest(report, [label for _, label, _ in METRICS], rows,
-                    [written(ceiling.get(key), kind) if key in ceiling else "" for key, _, kind in METRICS],
-                    text, headline, chart)  # fmt: skip
+    return Backtest(report, [label for _, label, _ in METRICS], rows, yardstick("ceiling"),
+                    yardstick("level_oracle"), text, headline, chart)  # fmt: skip
 
 
 # ---------------------------------------------------------------- the model and the forecasts

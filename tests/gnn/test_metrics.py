@@ -20,6 +20,7 @@ from recoupe.gnn.metrics import (
     hit_rate_at,
     hit_rate_curve,
     pai_at,
+    references,
 )
 
 TEN_EQUAL = np.full(10, 0.1)
@@ -98,6 +99,22 @@ def test_hit_rate_sums_over_origins_and_pai_divides_by_mean_covered_share() -> N
     hit_rate, pai = hit_rate_and_pai(scores, counts, AREAS, 0.35)
     assert hit_rate == pytest.approx(4 / 12)
     assert pai == pytest.approx((4 / 12) / ((0.3 + 0.5 + 0.2) / 3))
+
+
+def test_the_ceiling_and_the_level_oracle_by_hand() -> None:
+    # three origins over ten equal cells; one cell is 10 % of the area (and at least one is taken at 1 and 5 %)
+    counts = np.zeros((3, 10))
+    counts[0, [0, 2]] = 4, 1
+    counts[1, [1, 2]] = 3, 1
+    counts[2, [0, 2]] = 2, 1  # 12 incidents; the cells' means over the origins: 2, 1, 1, then 0
+    found = references(counts, TEN_EQUAL)
+    # the ceiling takes each origin's busiest cell: 4 + 3 + 2 of 12
+    # the level oracle takes cell 0 every time, the highest mean: 4 + 0 + 2 of 12
+    for share in (1, 5, 10):
+        assert found["ceiling"][f"hit_rate@{share}"] == pytest.approx(9 / 12)
+        assert found["ceiling"][f"pai@{share}"] == pytest.approx(7.5)
+        assert found["level_oracle"][f"hit_rate@{share}"] == pytest.approx(6 / 12)
+        assert found["level_oracle"][f"pai@{share}"] == pytest.approx(5.0)
 
 
 def test_no_incidents_at_all_is_nan() -> None:

@@ -32,7 +32,7 @@ from recoupe.nlp.gazetteer import MARSEILLE
 from recoupe.ontology.loader import ontology
 from recoupe.web import api, create_app
 from recoupe.web.auth import ROLES, accounts
-from recoupe.web.forecast_page import MODELS, backtest_view, pieces, verdict
+from recoupe.web.forecast_page import MODELS, backtest_view, pieces, verdict, written
 from recoupe.web.pages import number
 from tests.conftest import wipe
 from tests.web.test_auth import PASSWORD, HttpsClient, login
@@ -227,6 +227,14 @@ def test_the_backtest_table_shows_the_numbers_and_marks_the_best(city: City) -> 
             assert (cell[0] == " best") == (values[name] == best) and ("★" in cell[1]) == (
                 values[name] == best
             )
+    # the yardsticks under the models: the level oracle, then the ceiling, each as the report has it
+    sticks = dict(re.findall(r'<tr class="ceiling" data-yardstick="([a-z_]+)">(.*?)</tr>', table[0], re.S))
+    assert list(sticks) == ["level_oracle", "ceiling"]
+    for name, row in sticks.items():
+        cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+        assert cells[1] == written(report[name]["hit_rate@5"], "percent") != "—"
+        assert cells[4] == written(report[name]["pai@5"], "pai") and cells[6] == ""  # no F1 for a ranking
+    assert report["level_oracle"]["pai@5"] <= report["ceiling"]["pai@5"]
     expected, headline = verdict(report["models"])
     assert f'<p class="verdict" id="verdict">{expected}</p>'.replace("'", "&#39;") in text
     assert percent(report["models"]["gnn"]["hit_rate@5"]) in headline
