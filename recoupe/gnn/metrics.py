@@ -26,6 +26,7 @@ from sklearn.metrics import average_precision_score
 from recoupe.gnn.frame import Floats
 
 FRACTIONS = (0.01, 0.05, 0.10)
+CHANCE_DRAWS, CHANCE_CELLS = 200, 50_000_000  # draws of the chance ceiling; their cells × origins at most
 _TIE = 1e-9  # two covered shares this close count as equally near the target (float sums of equal shares)
 
 
@@ -94,24 +95,46 @@ def hit_rate_and_pai(
     return hit_rate, hit_rate / float(shares[0])
 
 
-def references(counts_tn: npt.ArrayLike, area_share: npt.ArrayLike) -> dict[str, dict[str, float]]:
-    """Two rankings that read the test period's own incidents, so no forecast can use them, as yardsticks
-    (hit rate and PAI at each of FRACTIONS):
+def references(
+    counts_tn: npt.ArrayLike, area_share: npt.ArrayLike, seed: int = 7
+) -> dict[str, dict[str, float]]:
+    """Rankings that read the test period's own incidents, so no forecast can use them, as yardsticks (hit
+    rate and PAI at each of FRACTIONS):
 
-    - `ceiling`: each origin's cells ranked by the incidents that happened after it. No model does better.
     - `level_oracle`: every origin's cells ranked by each cell's mean over all the test origins. It knows
-      every cell's level over the period, not its changes from one origin to the next. A model that forecast
-      each level perfectly, and nothing else, would score this. The distance up to the ceiling is what only
-      the changes between origins can give; much of it, at a fine scale, is chance."""
+      every cell's level over the period, not its changes from one origin to the next: a model that forecast
+      each level perfectly, and nothing else, would score this.
+    - `chance_ceiling`: the ceiling of a period where every cell kept that level and chance alone (Poisson
+      draws, seeded) made its counts, averaged over the draws. When the real ceiling is no higher, the changes
+      from one origin to the next are no larger than chance makes them, and the level oracle is about the
+      best a forecast can hope for.
+    - `ceiling`: each origin's cells ranked by the incidents that happened after it. No model does better."""
     counts = _matrix(counts_tn, "counts")
     level = np.broadcast_to(counts.mean(axis=0), counts.shape)
-    found: dict[str, dict[str, float]] = {}
-    for name, scores in (("ceiling", counts), ("level_oracle", level)):
-        found[name] = {}
-        for fraction in FRACTIONS:
-            rate, pai = hit_rate_and_pai(scores, counts, area_share, fraction)
-            share = round(fraction * 100)
-            found[name][f"hit_rate@{share}"], found[name][f"pai@{share}"] = rate, pai
+    rng = np.random.default_rng(seed)
+    n_draws = int(np.clip(CHANCE_CELLS // max(1, counts.size), 10, CHANCE_DRAWS))  # bounded on big grids
+    draws = [_ranked(drawn, drawn, area_share) for drawn in (rng.poisson(level) for _ in range(n_draws))]
+    return {
+        "level_oracle": _ranked(level, counts, area_share),
+        "chance_ceiling": {key: _mean_of([d[key] for d in draws]) for key in draws[0]},
+        "ceiling": _ranked(counts, counts, area_share),
+    }
+
+
+def _mean_of(values: list[float]) -> float:
+    """The mean of the defined values (NaN when none is: a period without incidents)."""
+    defined = [v for v in values if not np.isnan(v)]
+    return float(np.mean(defined)) if defined else float("nan")
+
+
+def _ranked(scores: npt.ArrayLike, counts: npt.ArrayLike, area_share: npt.ArrayLike) -> dict[str, float]:
+    """Hit rate and PAI at each of FRACTIONS, by name ("hit_rate@5", "pai@5")."""
+    found = {}
+    for fraction in FRACTIONS:
+        share = round(fraction * 100)
+        found[f"hit_rate@{share}"], found[f"pai@{share}"] = hit_rate_and_pai(
+            scores, counts, area_share, fraction
+        )
     return found
 
 

@@ -58,7 +58,11 @@ def table(results: dict[str, Any]) -> str:
             f"{values.get(m):>12.3f}" if values.get(m) is not None else f"{'—':>12}" for m in METRICS
         )
         lines.append(f"{name:<18}{cells}")
-    for key, label in (("level_oracle", "(level oracle)"), ("ceiling", "(ceiling)")):
+    for key, label in (
+        ("level_oracle", "(level oracle)"),
+        ("chance_ceiling", "(chance ceiling)"),
+        ("ceiling", "(ceiling)"),
+    ):
         if key in results:  # yardsticks from the test period itself (gnn/metrics.references)
             values = results[key]
             lines.append(

@@ -55,6 +55,11 @@ METRICS = (
     ("brier", "Brier (plus bas = mieux)", "score"),
 )
 LOWER_IS_BETTER = {"brier"}
+YARDSTICKS = {  # gnn/metrics.references: rankings that read the test period itself, under the models
+    "level_oracle": "Oracle du niveau (la moyenne réelle de chaque maille sur la période)",
+    "chance_ceiling": "Plafond du hasard (chaque maille à ce niveau, le reste tiré au hasard)",
+    "ceiling": "Plafond (les mailles où les incidents ont eu lieu)",
+}
 HEADLINE = "hit_rate@5"
 CELL_KEY = re.compile(r"\b(?:grid:\d+(?:\.\d+)?:-?\d+:-?\d+|h3:\d{1,2}:[0-9a-f]{15})\b")
 
@@ -110,8 +115,7 @@ class Backtest:
     report: dict[str, Any]
     columns: list[str]
     rows: list[Row]
-    ceiling: list[str]
-    level_oracle: list[str]
+    yardsticks: list[tuple[str, str, list[str]]]  # (name, French label, cells): metrics.references
     verdict: str
     headline: str
     chart: bool
@@ -186,13 +190,14 @@ def backtest_view(report: dict[str, Any], chart: bool) -> Backtest:
         for name in order
     ]  # fmt: skip
 
-    def yardstick(name: str) -> list[str]:  # none for a report written before it existed
-        values = report.get(name) or {}
-        return [written(values[key], kind) if key in values else "" for key, _, kind in METRICS if values]
-
+    yardsticks = [
+        (name, label, [written(values[key], kind) if key in values else "" for key, _, kind in METRICS])
+        for name, label in YARDSTICKS.items()
+        for values in [report.get(name)]
+        if values  # a report written before a yardstick existed has none
+    ]
     text, headline = verdict(models)
-    return Backtest(report, [label for _, label, _ in METRICS], rows, yardstick("ceiling"),
-                    yardstick("level_oracle"), text, headline, chart)  # fmt: skip
+    return Backtest(report, [label for _, label, _ in METRICS], rows, yardsticks, text, headline, chart)
 
 
 # ---------------------------------------------------------------- the model and the forecasts

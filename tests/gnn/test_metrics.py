@@ -110,6 +110,7 @@ def test_the_ceiling_and_the_level_oracle_by_hand() -> None:
     found = references(counts, TEN_EQUAL)
     # the ceiling takes each origin's busiest cell: 4 + 3 + 2 of 12
     # the level oracle takes cell 0 every time, the highest mean: 4 + 0 + 2 of 12
+    assert list(found) == ["level_oracle", "chance_ceiling", "ceiling"]
     for share in (1, 5, 10):
         assert found["ceiling"][f"hit_rate@{share}"] == pytest.approx(9 / 12)
         assert found["ceiling"][f"pai@{share}"] == pytest.approx(7.5)
@@ -117,7 +118,32 @@ def test_the_ceiling_and_the_level_oracle_by_hand() -> None:
         assert found["level_oracle"][f"pai@{share}"] == pytest.approx(5.0)
 
 
+def test_the_chance_ceiling_tells_chance_from_changes_of_level() -> None:
+    rng = np.random.default_rng(3)
+    # counts that are chance around a level (ten cells at five a step, fifty origins): the real ceiling is
+    # about the chance ceiling; at 10 % of the area (one cell) each is the mean of a maximum of ten draws
+    chance = rng.poisson(5.0, size=(50, 10))
+    found = references(chance, TEN_EQUAL)
+    assert found["chance_ceiling"]["hit_rate@10"] == pytest.approx(found["ceiling"]["hit_rate@10"], rel=0.05)
+    assert 0.17 < found["chance_ceiling"]["hit_rate@10"] < 0.21  # E[max of 10 Poisson(5)] / 50 = 0.19
+    # the same level, but each cell's incidents all in one origin of its own: the ceiling takes all of them,
+    # where chance around the level would give the same 0.19
+    bursts = np.eye(10) * 50
+    found = references(bursts, TEN_EQUAL)
+    assert found["ceiling"]["hit_rate@10"] == 1.0 and found["level_oracle"]["hit_rate@10"] == 0.1
+    assert 0.17 < found["chance_ceiling"]["hit_rate@10"] < 0.21
+    # every incident in one cell: chance moves nothing
+    assert (
+        references(np.tile([[40.0] + [0.0] * 9], (5, 1)), TEN_EQUAL)["chance_ceiling"]["hit_rate@10"] == 1.0
+    )
+    # seeded: the same numbers every time
+    assert references(chance, TEN_EQUAL) == references(chance, TEN_EQUAL)
+
+
 def test_no_incidents_at_all_is_nan() -> None:
+    assert all(
+        math.isnan(v) for found in references(np.zeros((3, 10)), TEN_EQUAL).values() for v in found.values()
+    )
     assert math.isnan(hit_rate_at(TEN_SCORES, np.zeros(10), TEN_EQUAL, 0.1))
     assert math.isnan(pai_at(TEN_SCORES, np.zeros(10), TEN_EQUAL, 0.1))
 

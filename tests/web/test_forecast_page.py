@@ -229,12 +229,15 @@ def test_the_backtest_table_shows_the_numbers_and_marks_the_best(city: City) -> 
             )
     # the yardsticks under the models: the level oracle, then the ceiling, each as the report has it
     sticks = dict(re.findall(r'<tr class="ceiling" data-yardstick="([a-z_]+)">(.*?)</tr>', table[0], re.S))
-    assert list(sticks) == ["level_oracle", "ceiling"]
+    assert list(sticks) == ["level_oracle", "chance_ceiling", "ceiling"]
     for name, row in sticks.items():
         cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
         assert cells[1] == written(report[name]["hit_rate@5"], "percent") != "—"
         assert cells[4] == written(report[name]["pai@5"], "pai") and cells[6] == ""  # no F1 for a ranking
     assert report["level_oracle"]["pai@5"] <= report["ceiling"]["pai@5"]
+    assert (
+        "Plafond du hasard (chaque maille à ce niveau, le reste tiré au hasard)" in sticks["chance_ceiling"]
+    )
     expected, headline = verdict(report["models"])
     assert f'<p class="verdict" id="verdict">{expected}</p>'.replace("'", "&#39;") in text
     assert percent(report["models"]["gnn"]["hit_rate@5"]) in headline
