@@ -19,6 +19,7 @@ from recoupe.gnn.model import TrainedModel, attribution, version_of
 from recoupe.gnn.model import model_path as model_path  # where it used to live: `recoupe demo` imports it
 from recoupe.graph import queries
 from recoupe.graph.connection import Graph
+from recoupe.graph.links import LOCATED
 from recoupe.graph.values import to_graph
 from recoupe.ontology.geo import offset
 from recoupe.ontology.loader import ontology
@@ -211,19 +212,37 @@ def write_forecasts(
     return len(forecasts)
 
 
-def link_places(graph: Graph, units: Units) -> int:
-    """Places IN their cell of this unit (replacing the earlier links to this unit's cells)."""
+def link_cells(graph: Graph, units: Units) -> tuple[int, int]:
+    """Places and incidents IN their cell of this unit: those located finely enough to be counted in one (an
+    address, a street, a landmark), in a cell the forecasts wrote. Returns how many places and how many
+    incidents were linked. The places' links are made again each time; an incident keeps its link (it goes
+    when its facts are replaced), and only those without one are linked."""
     from recoupe.gnn.units import assign
 
+    def cells_of(rows: list[Any]) -> list[tuple[str, str]]:
+        found = assign(
+            units, np.array([float(r["lat"]) for r in rows]), np.array([float(r["lon"]) for r in rows])
+        )
+        return [(str(r["id"]), units.keys[c]) for r, c in zip(rows, found, strict=True) if c >= 0]
+
+    linked = {}
     with graph.session() as session:
-        places = [(r["id"], float(r["lat"]), float(r["lon"])) for r in session.run(queries.PLACE_POINTS)]
-        cells = assign(units, np.array([p[1] for p in places]), np.array([p[2] for p in places]))
-        rows = [{"place": p[0], "cell": units.keys[c]} for p, c in zip(places, cells, strict=True) if c >= 0]
-        session.run(queries.UNLINK_CELLS, unit=units.name).consume()
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            session.execute_write(_write, queries.LINK_PLACES_TO_CELLS, chunk)
-    return len(rows)
+        places = cells_of(list(session.run(queries.CELL_PLACE_POINTS, located=list(LOCATED))))
+        incidents = cells_of(list(session.run(queries.CELL_INCIDENT_POINTS, unit=units.name)))
+        session.run(queries.UNLINK_PLACE_CELLS, unit=units.name).consume()
+        for query, key, pairs in (
+            (queries.LINK_PLACES_TO_CELLS, "place", places),
+            (queries.LINK_INCIDENTS_TO_CELLS, "incident", incidents),
+        ):
+            linked[key] = 0
+            for start in range(0, len(pairs), 5000):
+                chunk = [{key: node, "cell": cell} for node, cell in pairs[start : start + 5000]]
+                linked[key] += session.execute_write(_linked, query, chunk)
+    return linked["place"], linked["incident"]
+
+
+def _linked(tx: Any, query: str, rows: list[dict[str, Any]]) -> int:
+    return int(tx.run(query, rows=rows).single(strict=True)["linked"])
 
 
 def _write(tx: Any, query: str, rows: list[dict[str, Any]]) -> None:

@@ -333,12 +333,31 @@ RETURN f.id AS id, c.id AS cell, c.lat AS lat, c.lon AS lon, f.category AS categ
 ORDER BY f.probability DESC
 LIMIT $limit
 """
-PLACE_POINTS = "MATCH (p:Place) WHERE p.lat IS NOT NULL RETURN p.id AS id, p.lat AS lat, p.lon AS lon"
-UNLINK_CELLS = "MATCH (p:Place)-[r:IN]->(c:Cell) WHERE c.unit = $unit DELETE r"
+# Cells hold the places and incidents located finely enough to be in one (gnn/forecast.link_cells): an
+# address, a street or a landmark, as the forecasts count them (geo_key); a quartier's or the city's centroid
+# is in no cell.
+CELL_PLACE_POINTS = """
+MATCH (p:Place) WHERE p.lat IS NOT NULL AND p.precision IN $located
+RETURN p.id AS id, p.lat AS lat, p.lon AS lon
+"""
+UNLINK_PLACE_CELLS = "MATCH (p:Place)-[r:IN]->(c:Cell) WHERE c.unit = $unit DELETE r"
 LINK_PLACES_TO_CELLS = """
 UNWIND $rows AS row
 MATCH (p:Place {id: row.place}), (c:Cell {id: row.cell})
 CREATE (p)-[:IN]->(c)
+RETURN count(*) AS linked
+"""
+# An incident keeps its cell until its text changes (its facts, this link included, are then replaced): only
+# those not yet in a cell of the unit are read.
+CELL_INCIDENT_POINTS = """
+MATCH (i:Incident) WHERE i.geo_key IS NOT NULL AND NOT (i)-[:IN]->(:Cell {unit: $unit})
+RETURN i.id AS id, i.lat AS lat, i.lon AS lon
+"""
+LINK_INCIDENTS_TO_CELLS = """
+UNWIND $rows AS row
+MATCH (i:Incident {id: row.incident}), (c:Cell {id: row.cell})
+CREATE (i)-[:IN]->(c)
+RETURN count(*) AS linked
 """
 FORECAST_NEAR_REPEAT_PAIRS = """
 MATCH (a:Incident)-[:NEAR_REPEAT]->(b:Incident)
@@ -490,7 +509,7 @@ RETURN c.id AS cell, c.geometry AS geometry, c.lat AS lat, c.lon AS lon, f.categ
 )
 WEB_CELL_INCIDENTS = """
 UNWIND $cells AS cell
-MATCH (c:Cell {id: cell})<-[:IN]-(:Place)<-[:OCCURRED_AT]-(i:Incident)
+MATCH (c:Cell {id: cell})<-[:IN]-(i:Incident)
 WHERE i.occurred_from >= $low AND i.occurred_from < $high AND i.category IN $categories
 RETURN c.id AS cell, i.id AS id, i.category AS category, i.occurred_from AS occurred_from
 ORDER BY occurred_from DESC, id

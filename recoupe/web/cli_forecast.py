@@ -182,7 +182,7 @@ def train_command(
 def forecast_command(at: Any, horizon: str, unit: str, top: int, as_json: bool) -> None:
     """Forecast every cell with the trained model and write the Forecast nodes (with explanations)."""
     from recoupe.gnn.backtest import prepare
-    from recoupe.gnn.forecast import forecast, link_places, write_forecasts
+    from recoupe.gnn.forecast import forecast, link_cells, write_forecasts
     from recoupe.gnn.model import TrainedModel, model_path
     from recoupe.ontology.errors import InvalidInput
     from recoupe.web import runtime
@@ -210,7 +210,7 @@ def forecast_command(at: Any, horizon: str, unit: str, top: int, as_json: bool) 
             )
         rows = forecast(model, data, origin)
         written = write_forecasts(graph, model, data, origin, rows, tz)
-        link_places(graph, data.units)
+        link_cells(graph, data.units)
     audit.record("forecast.write", [f"unit:{unit}", f"horizon:{horizon}", f"written={written}"])
     best = sorted(rows, key=lambda r: -r.probability)[:top]
     day = date.fromordinal(data.events.start.toordinal() + origin * data.step_days)

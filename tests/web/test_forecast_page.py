@@ -55,7 +55,7 @@ class City:
 def city(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     from recoupe.gnn import reports
     from recoupe.gnn.backtest import BacktestSettings, backtest, prepare, train_for_forecast
-    from recoupe.gnn.forecast import forecast, link_places, write_forecasts
+    from recoupe.gnn.forecast import forecast, link_cells, write_forecasts
     from recoupe.gnn.model import TrainSettings, model_path
     from recoupe.ingest.inventories import read_events
     from recoupe.ingest.pipeline import Ingestor
@@ -80,7 +80,7 @@ def city(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory)
         def rewrite() -> int:
             rows = forecast(model, data, origin)
             count = write_forecasts(graph, model, data, origin, rows, "Europe/Paris")
-            link_places(graph, data.units)
+            link_cells(graph, data.units)
             return count
 
         assert rewrite() == 72
