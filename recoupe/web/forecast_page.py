@@ -189,7 +189,6 @@ def backtest_view(report: dict[str, Any], chart: bool) -> Backtest:
         ])
         for name in order
     ]  # fmt: skip
-
     yardsticks = [
         (name, label, [written(values[key], kind) if key in values else "" for key, _, kind in METRICS])
         for name, label in YARDSTICKS.items()
