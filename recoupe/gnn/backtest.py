@@ -168,7 +168,7 @@ def backtest(graph: Graph, settings: BacktestSettings, chart: Path | None = None
         curves[name] = metrics.hit_rate_curve(
             s_test.sum(axis=2), data.y_counts[test].sum(axis=2), data.units.area_share, CURVE
         )
-    # yardsticks from the test period's own incidents: level oracle, chance ceiling, ceiling (metrics.references)
+    # yardsticks read from the test period itself: level oracle, chance ceiling, ceiling (metrics.references)
     for name, values in metrics.references(data.y_counts[test].sum(axis=2), data.units.area_share).items():
         results[name] = _rounded(values)
     if chart is not None:
