@@ -50,28 +50,26 @@ categories_option = click.option("--categories", help="Comma-separated categorie
 
 
 def table(results: dict[str, Any]) -> str:
-    """Models side by side, one row each, the metrics as columns."""
-    head = f"{'model':<18}" + "".join(f"{m:>12}" for m in METRICS)
-    lines = [head]
-    for name, values in results["models"].items():
-        cells = "".join(
-            f"{values.get(m):>12.3f}" if values.get(m) is not None else f"{'—':>12}" for m in METRICS
+    """Models side by side, one row each, the metrics as columns; under them the yardsticks that read the test
+    period itself (gnn/metrics.references), where the report has them."""
+    widths = [max(12, len(m) + 2) for m in METRICS]
+    rows = [(name, values, "—") for name, values in results["models"].items()]
+    rows += [
+        (label, results[key], "")
+        for key, label in (
+            ("level_oracle", "(level oracle)"),
+            ("chance_ceiling", "(chance ceiling)"),
+            ("ceiling", "(ceiling)"),
         )
-        lines.append(f"{name:<18}{cells}")
-    for key, label in (
-        ("level_oracle", "(level oracle)"),
-        ("chance_ceiling", "(chance ceiling)"),
-        ("ceiling", "(ceiling)"),
-    ):
-        if key in results:  # yardsticks from the test period itself (gnn/metrics.references)
-            values = results[key]
-            lines.append(
-                f"{label:<18}"
-                + "".join(
-                    f"{values[m]:>12.3f}" if m in values and values[m] is not None else f"{'':>12}"
-                    for m in METRICS
-                )
-            )
+        if key in results
+    ]
+    lines = [f"{'model':<18}" + "".join(f"{m:>{w}}" for m, w in zip(METRICS, widths, strict=True))]
+    for name, values, missing in rows:
+        cells = "".join(
+            f"{values[m]:>{w}.3f}" if values.get(m) is not None else f"{missing:>{w}}"
+            for m, w in zip(METRICS, widths, strict=True)
+        )
+        lines.append(f"{name:<18}{cells}".rstrip())
     return "\n".join(lines)
 
 

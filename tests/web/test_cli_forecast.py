@@ -16,6 +16,8 @@ from recoupe.gnn.backtest import prepare
 from recoupe.graph.connection import connect
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ontology.geo import offset
+from recoupe.web.cli_forecast import METRICS as COLUMNS
+from recoupe.web.cli_forecast import table
 from tests.conftest import CliResult, jvm_pids_for
 
 Run = Callable[..., CliResult]
@@ -159,3 +161,18 @@ def test_an_incident_after_the_cutoff_is_invisible(graph_server: EmbeddedServer,
     last = (datetime(2025, 2, 20).date() - cut.events.start).days
     same = [full.units.keys.index(k) for k in cut.units.keys]
     assert (cut.x[: last + 1] == full.x[: last + 1][:, same]).all()
+
+
+def test_the_text_table_has_a_column_per_metric_and_the_yardsticks_under_the_models() -> None:
+    gnn = {m: 0.5 for m in COLUMNS} | {"brier": None}
+    ranking = {"hit_rate@5": 0.25, "pai@5": 5.0694}
+    text = table({"models": {"gnn": gnn}, "level_oracle": ranking, "ceiling": {"pai@5": 6.06}})
+    head, model, oracle, ceiling = text.splitlines()
+    assert head.split() == ["model", *COLUMNS]  # "macro_f1" and "average_precision" apart
+    assert model.split() == ["gnn", *["0.500"] * (len(COLUMNS) - 1), "—"]
+    assert oracle.split() == ["(level", "oracle)", "0.250", "5.069"] and ceiling.split() == [
+        "(ceiling)",
+        "6.060",
+    ]
+    # each value under its own column's name
+    assert oracle.index("5.069") + len("5.069") == head.index("pai@5") + len("pai@5")
