@@ -61,12 +61,26 @@ def packed(value: Any, protocol: tuple[int, ...]) -> Any:
     the datetimes are left to the driver. tests/graph/test_values.py proves the bytes identical."""
     if _Structure is None or protocol < (5, 0):
         return to_graph(value)
+    return _packed(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # sent as they are: no call to look at them
+
+
+def _packed(value: Any) -> Any:
+    """`packed` on Bolt 5; a batch holds thousands of values, nearly all plain, so they are passed over
+    without a call each."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else _packed(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else _packed(v) for v in value]
     if isinstance(value, datetime):
         micros = (to_graph(value) - _EPOCH) // _MICROSECOND
         seconds, micro = divmod(micros, 1_000_000)
         return _Structure(b"I", seconds, micro * 1000, 0)
     if isinstance(value, Mapping):
-        return {k: packed(v, protocol) for k, v in value.items()}
+        return {k: _packed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [packed(v, protocol) for v in value]
+        return [_packed(v) for v in value]
     return value

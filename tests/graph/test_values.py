@@ -34,8 +34,15 @@ def test_packed_datetimes_are_the_bytes_the_driver_sends() -> None:
     for value in TIMES:
         assert isinstance(packed(value, (5, 0)), Structure)
         assert wire_bytes(packed(value, (5, 0))) == wire_bytes(to_graph(value)), value
-    rows = [{"id": "a", "props": {"at": TIMES[0], "n": 3, "tags": ["x", TIMES[1]]}}]
+    rows = [
+        {"id": "a", "props": {"at": TIMES[0], "n": 3, "tags": ["x", TIMES[1]]}},
+        {
+            "id": "b",
+            "props": {"ok": True, "x": 1.5, "none": None, "pair": (TIMES[2], 7), "deep": [{"t": TIMES[3]}]},
+        },
+    ]
     assert wire_bytes(packed(rows, (5, 8))) == wire_bytes(to_graph(rows))
+    assert packed(rows, (5, 8))[1]["props"]["pair"][1] == 7 and packed(rows, (5, 8))[0]["props"]["n"] == 3
 
 
 def test_before_bolt_5_the_driver_converts() -> None:
