@@ -53,6 +53,14 @@ OFFICER_RE = re.compile(
 CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
 TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
 COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
+# A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : " (folded left context).
+LABELLED = {
+    role: re.compile(
+        rf"(?<![\w]){_alternation(words, plural=False)}\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?"
+        rf"(?:{CIVILITY}\s*)?$"
+    )
+    for role, words in lexicon.ROLE_LABELS.items()
+}
 FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
 
@@ -161,6 +169,9 @@ def role_of(text: str, start: int, end: int) -> str:
     left_edge = max([e for e in ends if e <= start] + [start - 120, 0])
     right_end = min([e for e in ends if e > end] + [end + 60])
     left, right = folded[left_edge:start], folded[end:right_end]
+    for role, label in LABELLED.items():
+        if label.search(left):
+            return role
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:

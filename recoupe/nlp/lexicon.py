@@ -25,6 +25,7 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
     "complainant": tuple(_CUES["complainant"]),
     "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
 }
+ROLE_LABELS: dict[str, tuple[str, ...]] = {role: tuple(words) for role, words in _WORDS["role_labels"].items()}
 CATEGORY_CUES: dict[str, tuple[str, ...]] = {
     code: tuple(words) for code, words in _WORDS["category_cues"].items()
 }
