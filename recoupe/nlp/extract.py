@@ -21,10 +21,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
-from recoupe.nlp import entities
+from recoupe.nlp import entities, lexicon
 from recoupe.nlp.category import CategoryClassifier
+from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.gazetteer import Gazetteer, marseille
 from recoupe.nlp.geocoder import Geocoder, Place
 from recoupe.nlp.rules import HABIT, Found, RuleFinder
@@ -87,6 +89,46 @@ class Extraction:
         }
 
 
+class CommonWords:
+    """The model's own dictionary (its lemmatizer's tables: the lemmas of French nouns, verbs, adjectives and
+    adverbs, and the inflected forms of each): one of these words alone is not a name."""
+
+    FUNCTION_WORDS = frozenset({"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en"})
+
+    def __init__(self, lemmas: frozenset[str], forms: Any) -> None:
+        self.lemmas, self.forms = lemmas, forms  # folded lemmas; a lookup table: form → its lemmas
+
+    @staticmethod
+    def of(nlp: Any) -> CommonWords | None:
+        """From the model's files; None when the model has no such tables (then nothing is filtered)."""
+        from spacy.lookups import Lookups
+
+        path = Path(str(nlp.path)) / "lemmatizer" / "lookups" if nlp.path else None
+        if path is None or not (path / "lookups.bin").exists():
+            return None
+        tables = Lookups().from_disk(path)
+        if not tables.has_table("lemma_index") or not tables.has_table("lemma_lookup"):
+            return None
+        index = tables.get_table("lemma_index")
+        lemmas = frozenset(fold_chars(w) for key in index for w in index[key])
+        return CommonWords(lemmas, tables.get_table("lemma_lookup"))
+
+    def common(self, word: str) -> bool:
+        lower = word.lower()
+        folded = fold_chars(lower)
+        if folded in self.FUNCTION_WORDS or folded in self.lemmas:
+            return True
+        return any(fold_chars(lemma) in self.lemmas for lemma in self.forms.get(lower, ()))
+
+    def one_common_word(self, written: str) -> bool:
+        """A single common word, with at most function words around it ("Procédure", "ATTROUPEMENT", "la
+        Patrouille"); names of several common words stay names ("Crédit Mutuel", "Banque Postale")."""
+        words = [
+            w for w in re.findall(r"[^\W\d_]+", written) if fold_chars(w.lower()) not in self.FUNCTION_WORDS
+        ]
+        return len(words) == 1 and self.common(words[0])
+
+
 class Extractor:
     """Loads the spaCy model and the gazetteer once; `extract` takes logs in batches."""
 
@@ -100,6 +142,7 @@ class Extractor:
         self.model = model
         self.processes = processes  # spaCy worker processes for nlp.pipe (1: in this process)
         self._nlp: Any = None
+        self._common: CommonWords | None = None  # the model's dictionary, loaded with it
         self.geocoder = Geocoder(gazetteer or marseille())
         assets = ontology().vocabulary("AssetType").concepts.values()
         self.rules = RuleFinder(
@@ -124,6 +167,7 @@ class Extractor:
             import spacy
 
             self._nlp = spacy.load(self.model, exclude=UNUSED_COMPONENTS)
+            self._common = CommonWords.of(self._nlp)
         return self._nlp
 
     def full_model(self) -> Any:
@@ -273,7 +317,7 @@ class Extractor:
                 start += match.end() if match else 0
                 if start < end and any(c.isupper() for c in text[start:end]):
                     candidates.append(Found(start, end, "PERSON"))
-            elif label == "ORG":
+            elif label == "ORG" and self._names_an_organisation(written):
                 candidates.append(Found(start, end, "ORG"))
             elif (
                 label == "LOC"
@@ -293,6 +337,13 @@ class Extractor:
         persons = [(f.start, f.end) for f in kept if f.label == "PERSON"]
         roles = dict(zip(persons, entities.roles_of(text, persons), strict=True))
         return [Mention(f.start, f.end, f.label, roles.get((f.start, f.end)), f.place) for f in kept]
+
+    def _names_an_organisation(self, written: str) -> bool:
+        """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not
+        one common word ("Procédure", "ATTROUPEMENT", "Équipage" open a sentence or a header)."""
+        if written.strip() in lexicon.NOT_ORGANISATIONS:
+            return False
+        return self._common is None or not self._common.one_common_word(written)
 
     def _place(self, text: str, mentions: list[Mention]) -> Place:
         """Where it happened: the finest resolved place, first in the text, not the writer's home."""

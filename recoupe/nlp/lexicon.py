@@ -15,6 +15,7 @@ VEHICLE_MODELS: tuple[str, ...] = tuple(_WORDS["vehicle_models"])
 COLOURS: tuple[str, ...] = tuple(_WORDS["colours"])
 OBJECTS: tuple[str, ...] = tuple(_WORDS["objects"])
 ORGANISATIONS: tuple[str, ...] = tuple(_WORDS["organisations"])
+NOT_ORGANISATIONS: frozenset[str] = frozenset(_WORDS["not_organisations"])
 CIVILITIES: tuple[str, ...] = tuple(_WORDS["civilities"])
 OFFICER_TITLES: tuple[str, ...] = tuple(_WORDS["officer_titles"])
 _CUES: dict[str, list[str]] = _WORDS["role_cues"]
@@ -25,7 +26,9 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
     "complainant": tuple(_CUES["complainant"]),
     "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
 }
-ROLE_LABELS: dict[str, tuple[str, ...]] = {role: tuple(words) for role, words in _WORDS["role_labels"].items()}
+ROLE_LABELS: dict[str, tuple[str, ...]] = {
+    role: tuple(words) for role, words in _WORDS["role_labels"].items()
+}
 CATEGORY_CUES: dict[str, tuple[str, ...]] = {
     code: tuple(words) for code, words in _WORDS["category_cues"].items()
 }

@@ -89,6 +89,25 @@ def test_roles_from_lists_titles_and_signatures(
     assert persons.get(name) == role, persons
 
 
+def test_the_models_organisations_are_names(extractor: Extractor) -> None:
+    """The model takes a capitalised common word ("Procédure") and police abbreviations ("ITT", "IPM") for
+    organisations; one common word alone, or such an abbreviation, is not kept; a name of several words is."""
+    texts = [
+        "Procédure : vol à l'étalage au Monoprix, IPM pour le MEC.",
+        "Équipage sur place à 22h10 devant le Crédit Mutuel du bd National, ITT de 3 jours pour la victime.",
+    ]
+    raw = [{e.text for e in doc.ents if e.label_ == "ORG"} for doc in extractor.nlp.pipe(texts)]
+    assert raw == [{"Procédure", "Monoprix", "IPM"}, {"Crédit Mutuel", "ITT"}]  # what the model says
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    kept = [
+        [text[m.start : m.end] for m in result.mentions if m.label == "ORG"]
+        for text, result in zip(
+            texts, extractor.extract([(f"o-{i}", t, reported) for i, t in enumerate(texts)]), strict=True
+        )
+    ]
+    assert kept == [["Monoprix"], ["Crédit Mutuel"]]
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
