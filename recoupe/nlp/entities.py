@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from recoupe.nlp import lexicon
 from recoupe.nlp.folding import fold_chars
+from recoupe.nlp.geocoder import ABBREVIATIONS
 from recoupe.nlp.rules import Found
 
 
@@ -73,9 +74,92 @@ def vehicles(text: str) -> Iterator[Found]:
         yield Found(*match.span(), "VEHICLE")
 
 
+# What completes an object's noun phrase (the gold convention: the noun phrase without determiner or
+# quantity): one complement ("sacs de ciment", "fusil de chasse", "bouteille d'essence", "câbles en
+# cuivre"), then a colour ("valise noire"), then a brand or model ("ordinateur portable Dell", "drone DJI").
+# A complement is a lower-case word after "de" or "d'" that is no determiner, possessive or number, or a
+# material after "en" ("à" begins adverbs as often as complements, "à bord", "à pied": the lexicon lists
+# its compounds, "sac à dos"). A thing a person is dressed in ("un homme en doudoune rouge") is a
+# description, not an object.
+_NOT_A_COMPLEMENT = (
+    "la", "le", "les", "l", "un", "une", "des", "du", "sa", "son", "ses", "leur", "leurs", "mon", "ma", "mes",
+    "ton", "ta", "tes", "notre", "nos", "votre", "vos", "ce", "cet", "cette", "ces", "quoi", "plus", "moins",
+    "nuit", "jour", "matin", "soir", "midi", "minuit", "maniere", "facon", "suite", "nouveau", "loin", "pres",
+)  # fmt: skip
+MATERIALS = (
+    "or",
+    "argent",
+    "cuivre",
+    "verre",
+    "plastique",
+    "bois",
+    "metal",
+    "fer",
+    "acier",
+    "cuir",
+    "aluminium",
+)
+OBJECT_COMPLEMENT_RE = re.compile(
+    r"(?:\s+de\s+|\s+d')(?!(?:" + "|".join(_NOT_A_COMPLEMENT) + r")(?![\w]))([a-z][a-z'-]{2,})(?![\w])"
+    r"|\s+en\s+(?:" + "|".join(MATERIALS) + r")(?![\w])"
+)
+OBJECT_COLOUR_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
+WORN_RE = re.compile(r"(?<![\w])en\s+$")
+OBJECT_BRAND_RE = re.compile(r"\s+(?:[A-Z][a-z]+|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w.'’-])")  # Dell, DJI, PS5
+
+
+# Not a brand: a civility or a street begins there ("la vidéo montre Madame X", "téléphone rue de Rome").
+NOT_A_BRAND = {fold_chars(w).rstrip(".") for w in lexicon.CIVILITIES} | set(ABBREVIATIONS) | {
+    "rue", "boulevard", "avenue", "place", "chemin", "impasse", "traverse", "allee", "cours", "quai", "route",
+    "square", "montee", "esplanade", "et", "ou",
+}  # fmt: skip
+# Written like a verb, not the thing: "s'est montré virulent" (a participle, where the lexicon's word has
+# no final é), "la vidéo montre un homme" (a verb before its object).
+VERB_BEFORE_OBJECT_RE = re.compile(
+    r"\s+(?:un|une|le|la|les|l'|des|du|que|qu'|a|au|aux|son|sa|ses|leur|deux|trois|plusieurs|bien)(?![\w])"
+)
+AFTER_CIVILITY_RE = re.compile(r"(?<![\w])(?:M|Mme|Mlle|Mr|Me|Dr|Monsieur|Madame|Mademoiselle)\.?$")
+VERB_HOMOGRAPHS = {"montre", "montrent"}
+_AS_LISTED = {w.lower() + plural for w in lexicon.OBJECTS for plural in ("", "s", "x")}
+
+
+def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
+    """Whether the object word matched at start:end is the thing, not a name, a participle or a verb."""
+    written = text[start:end]
+    if written[:1].isupper() and not written.isupper() and " " not in written:
+        before = text[max(0, start - 40) : start].rstrip()
+        if AFTER_CIVILITY_RE.search(before):  # "M. Pierre DURAND"
+            return False
+        if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name ("Pierre")
+            return False
+    if written.lower().endswith(("é", "ée", "és", "ées")):
+        return written.lower() in _AS_LISTED  # "canapé", "clés" as the lexicon writes them; not "montré"
+    return not (folded[start:end] in VERB_HOMOGRAPHS and VERB_BEFORE_OBJECT_RE.match(folded, end))
+
+
 def objects(text: str) -> Iterator[Found]:
-    for match in OBJECT_RE.finditer(fold_chars(text)):
-        yield Found(*match.span(), "OBJECT")
+    folded = fold_chars(text)
+    for match in OBJECT_RE.finditer(folded):
+        if WORN_RE.search(folded, max(0, match.start() - 4), match.start()):
+            continue
+        if not _a_thing(text, folded, match.start(), match.end()):
+            continue
+        end = match.end()
+        complement = OBJECT_COMPLEMENT_RE.match(folded, end)
+        # the complement as written: lower case (a name after "de" is no complement)
+        if complement and (complement.group(1) is None or text[complement.start(1)].islower()):
+            end = complement.end()
+        colour = OBJECT_COLOUR_RE.match(folded, end)
+        end = colour.end() if colour else end
+        # a brand after an object written in lower case (in a log written in capitals, the next word is one)
+        brand = OBJECT_BRAND_RE.match(text, end)
+        if (
+            brand
+            and not text[match.start() : match.end()].isupper()
+            and fold_chars(brand.group().strip()) not in NOT_A_BRAND
+        ):
+            end = brand.end()
+        yield Found(match.start(), end, "OBJECT")
 
 
 def organisations(text: str) -> Iterator[Found]:

@@ -108,6 +108,31 @@ def test_the_models_organisations_are_names(extractor: Extractor) -> None:
     assert kept == [["Monoprix"], ["Crédit Mutuel"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # the whole noun phrase: a complement, a colour, a brand
+        ("Vol de trois bouteilles de rhum et d'une chaîne en argent.", {"bouteilles de rhum", "chaîne en argent"}),
+        ("Valise grise et ordinateur portable Lenovo dérobés dans le coffre.", {"Valise grise",
+                                                                                 "ordinateur portable Lenovo"}),
+        ("Téléphone volé à la sortie du bus, sac de sport retrouvé vide.", {"Téléphone", "sac de sport"}),
+        # not a thing: a description of clothes, a participle, a verb, a first name
+        ("Un homme en blouson noir a volé un sac.", {"sac"}),
+        ("Le conducteur s'est montré agressif lors du contrôle.", set()),
+        ("La vidéo montre un individu qui casse la vitre.", set()),
+        ("Témoin : M. Pierre DURAND, voisin, a vu la scène.", set()),
+    ],
+)  # fmt: skip
+def test_objects_are_whole_noun_phrases_and_only_things(
+    extractor: Extractor, text: str, found: set[str]
+) -> None:
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("o-1", text, reported)]))
+    assert {text[m.start : m.end] for m in result.mentions if m.label == "OBJECT"} == found
+    if "Pierre" in text:  # the name is the person's
+        assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == ["Pierre DURAND"]
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
