@@ -345,10 +345,11 @@ class Extractor:
 
     def _a_name(self, written: str) -> bool:
         """Whether a PER span of the model can be a name: not one common word ("Conducteur", "Rixe",
-        "Interpellé" opening a sentence) nor a civility alone ("Monsieur")."""
+        "Interpellé" opening a sentence; one in capitals is a surname) nor a civility alone ("Monsieur")."""
         if fold_chars(written.strip().rstrip(".")) in CIVILITY_WORDS:
             return False
-        return self._common is None or not self._common.one_common_word(written)
+        # a surname is written in capitals, and may be a common word ("BRUN", "PETIT"): kept
+        return self._common is None or written.isupper() or not self._common.one_common_word(written)
 
     def _names_an_organisation(self, written: str) -> bool:
         """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not
