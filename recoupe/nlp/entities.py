@@ -87,18 +87,8 @@ _NOT_A_COMPLEMENT = (
     "nuit", "jour", "matin", "soir", "midi", "minuit", "maniere", "facon", "suite", "nouveau", "loin", "pres",
 )  # fmt: skip
 MATERIALS = (
-    "or",
-    "argent",
-    "cuivre",
-    "verre",
-    "plastique",
-    "bois",
-    "metal",
-    "fer",
-    "acier",
-    "cuir",
-    "aluminium",
-)
+    "or", "argent", "cuivre", "verre", "plastique", "bois", "metal", "fer", "acier", "cuir", "aluminium",
+)  # fmt: skip
 OBJECT_COMPLEMENT_RE = re.compile(
     r"(?:\s+de\s+|\s+d')(?!(?:" + "|".join(_NOT_A_COMPLEMENT) + r")(?![\w]))([a-z][a-z'-]{2,})(?![\w])"
     r"|\s+en\s+(?:" + "|".join(MATERIALS) + r")(?![\w])"
@@ -109,10 +99,12 @@ OBJECT_BRAND_RE = re.compile(r"\s+(?:[A-Z][a-z]+|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w.
 
 
 # Not a brand: a civility or a street begins there ("la vidéo montre Madame X", "téléphone rue de Rome").
-NOT_A_BRAND = {fold_chars(w).rstrip(".") for w in lexicon.CIVILITIES} | set(ABBREVIATIONS) | {
-    "rue", "boulevard", "avenue", "place", "chemin", "impasse", "traverse", "allee", "cours", "quai", "route",
-    "square", "montee", "esplanade", "et", "ou",
-}  # fmt: skip
+NOT_A_BRAND = (
+    {fold_chars(w).rstrip(".") for w in lexicon.CIVILITIES}
+    | set(ABBREVIATIONS)
+    | set(ABBREVIATIONS.values())
+    | {"et", "ou"}
+)
 # Written like a verb, not the thing: "s'est montré virulent" (a participle, where the lexicon's word has
 # no final é), "la vidéo montre un homme" (a verb before its object).
 VERB_BEFORE_OBJECT_RE = re.compile(
