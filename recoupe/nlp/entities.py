@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from recoupe.nlp import lexicon
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import ABBREVIATIONS
-from recoupe.nlp.rules import Found
+from recoupe.nlp.rules import PLATE_RE, Found
 
 
 def _alternation(words: tuple[str, ...], plural: bool = True) -> str:
@@ -21,10 +21,26 @@ KIND = _alternation(lexicon.VEHICLE_KINDS)
 MAKE = _alternation(lexicon.VEHICLE_MAKES, plural=False)
 MODEL = _alternation(lexicon.VEHICLE_MODELS, plural=False)
 COLOUR = _alternation(lexicon.COLOURS)
-VEHICLE_RE = re.compile(
-    rf"(?<![\w])(?:{KIND}(?:\s+(?:de\s+marque\s+)?{MAKE})?(?:\s+{MODEL})?(?:\s+{COLOUR})?"
-    rf"|(?:{MAKE}\s+)?{MODEL}(?:\s+{COLOUR})?|{MAKE}(?:\s+[a-z0-9-]{{1,8}})?\s+{COLOUR})(?![\w])"
-)
+# A vehicle begins with a kind, a make or a model of the lexicon (folded text), then its description goes on.
+VEHICLE_START_RE = re.compile(rf"(?<![\w])(?:(?P<kind>{KIND})|(?P<make>{MAKE})|(?P<model>{MODEL}))(?![\w])")
+VEHICLE_QUALIFIER_RE = re.compile(
+    rf"(?:-[a-z]{{3,}}|\s+{_alternation(lexicon.VEHICLE_QUALIFIERS, plural=False)})(?![\w])"
+)  # "camion-citerne", "vélo de course", "VTT électrique"
+MAKE_AFTER_RE = re.compile(rf"\s+{MAKE}(?![\w])")
+MODEL_AFTER_RE = re.compile(rf"\s+{MODEL}(?![\w])")
+COLOUR_AFTER_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
+# A model the lexicon does not list, as written: a code ("Z900", "7", "PCX", "IV") after a make, or one
+# capitalised word right after it ("Kia Picanto", "Peugeot Kisbee"); a brand after a kind ("camionnette
+# Iveco").
+MODEL_CODE_RE = re.compile(r"\s+(?:[A-Za-z]{0,3}\d+[A-Za-z\d]*|[A-Z]{2,5}|[IVX]{1,4})(?![\w.'’-])")
+CAPITAL_WORD_RE = re.compile(r"\s+[A-Z][a-z]{2,}(?:-[A-Z]?[a-z]+)?(?![\w'’-])")
+TRANSIT = {
+    "bus",
+    "autobus",
+    "tram",
+    "tramway",
+}  # after a bare "de" a complement: "arrêt de bus", "carte de bus"
+DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|leur|en|d'un|d'une)\s+$")
 OBJECT_RE = re.compile(rf"(?<![\w]){_alternation(lexicon.OBJECTS)}(?![\w])")
 ORG_RE = re.compile(
     r"(?<![\w])(?:"
@@ -67,11 +83,69 @@ BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too gener
 
 
 def vehicles(text: str) -> Iterator[Found]:
+    """Each vehicle description: a kind, a make or a model, then what describes it (the gold convention:
+    "VL Kia Picanto blanc", "camionnette blanche Renault Master", "vélo de course Btwin", "Golf 7 grise")."""
     folded = fold_chars(text)
-    for match in VEHICLE_RE.finditer(folded):
-        if match.group(0).strip() in BARE_VEHICLES:
+    done = 0
+    for match in VEHICLE_START_RE.finditer(folded):
+        if match.start() < done:
             continue
-        yield Found(*match.span(), "VEHICLE")
+        end = _described(text, folded, match)
+        if end == match.end() and not _alone_a_vehicle(text, folded, match):
+            continue
+        done = end
+        yield Found(match.start(), end, "VEHICLE")
+
+
+def _described(text: str, folded: str, match: re.Match[str]) -> int:
+    """Where the description begun at match ends: qualifiers after a kind, a make, up to two model words, a
+    colour, and a make and model after the colour when none came before it."""
+    end = match.end()
+    made, models = match.lastgroup != "kind", int(match.lastgroup == "model")
+    if match.lastgroup == "model" and text[match.start()].islower():  # "trafic M2 interrompu": a common word
+        made = False
+    if not made:
+        for _ in range(2):
+            qualifier = VEHICLE_QUALIFIER_RE.match(folded, end)
+            end = qualifier.end() if qualifier else end
+    for _ in range(2):  # before the colour, then after it
+        if not made and not MODEL_AFTER_RE.match(folded, end):
+            make = MAKE_AFTER_RE.match(folded, end) or _brand(text, end)
+            end, made = (make.end(), True) if make else (end, False)
+        while models < 2 and not PLATE_RE.match(text, end + len(text[end:]) - len(text[end:].lstrip())):
+            code = MODEL_CODE_RE.match(text, end)
+            model = MODEL_AFTER_RE.match(folded, end) or (
+                made and (code or (models == 0 and _brand(text, end)))
+            )  # a code after a kind alone when a colour follows it: "scooter MP3 gris", "VL i20 jaune"
+            model = model or (code if code and COLOUR_AFTER_RE.match(folded, code.end()) else None)
+            if not model:
+                break
+            end, models = model.end(), models + 1
+        colour = COLOUR_AFTER_RE.match(folded, end)
+        if not colour:
+            break
+        end = colour.end()
+    return end
+
+
+def _brand(text: str, at: int) -> re.Match[str] | None:
+    """A capitalised word at `at` that can be a make or a model: not a civility, a street or a conjunction."""
+    word = CAPITAL_WORD_RE.match(text, at)
+    return word if word and fold_chars(word.group().strip()) not in NOT_A_BRAND else None
+
+
+def _alone_a_vehicle(text: str, folded: str, match: re.Match[str]) -> bool:
+    """Whether a kind, make or model with nothing describing it is a vehicle: a kind that says more than
+    "véhicule" or "voiture", not a transport line ("arrêt de bus"); a make or a model as a name after a
+    determiner ("une Yamaha"; not "trafic interrompu", "500 euros")."""
+    word = match.group().strip()
+    if match.lastgroup == "kind":
+        if word in BARE_VEHICLES or word.rstrip("sx") in BARE_VEHICLES:
+            return False
+        transit = word in TRANSIT or word[:-1] in TRANSIT
+        return not (transit and folded[: match.start()].endswith(("de ", "d'")))
+    before = folded[max(0, match.start() - 8) : match.start()]
+    return text[match.start()].isupper() and bool(DETERMINER_BEFORE_RE.search(before))
 
 
 # What completes an object's noun phrase (the gold convention: the noun phrase without determiner or

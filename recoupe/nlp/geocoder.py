@@ -49,6 +49,9 @@ ABBREVIATIONS = {
 }
 PARTICLES = re.compile(r"\b(?:de la|de l|du|des|de|d|la|le|les|l)\b ?")
 ALIASES = {"vieux port": "Ombrière du Vieux-Port", "bonne mere": "Notre-Dame de la Garde"}
+# Neighbourhoods everyone names that are no quartier of the city's list, in the quartier holding their heart
+# (place de Lenche, place Jean-Jaurès).
+QUARTIER_ALIASES = {"le panier": "hotel de ville", "la plaine": "le camas"}
 NUMBER = re.compile(r"^\s*(\d{1,4})\s*(?:bis|ter|b|t)?\b[\s,]*", re.IGNORECASE)
 
 
@@ -123,6 +126,9 @@ class Geocoder:
         by_name = {lm.name: lm for lm in gazetteer.landmarks}
         self.landmarks |= {key: by_name[name] for key, name in ALIASES.items() if name in by_name}
         self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
+        self.quartiers |= {a: self.quartiers[q] for a, q in QUARTIER_ALIASES.items() if q in self.quartiers}
+        # written without its article or particles: "Trois-Lucs", "aux Aygalades", "St-Jérôme"
+        self.quartiers_bare = {bare(key): q for key, q in self.quartiers.items()}
         self.postcodes = {q.postcode: q for q in gazetteer.quartiers}
         self._searched: dict[tuple[str, str], tuple[str, float] | None] = {}
         self._quartiers_at: dict[tuple[float, float], Quartier | None] = {}
@@ -214,7 +220,7 @@ class Geocoder:
     def district(self, mention: str) -> Place | None:
         """A DISTRICT mention: quartier ('Noailles'), postcode ('13003') or arrondissement ('3e arr.')."""
         key = fold(mention)
-        quartier = self.quartiers.get(key) or self.quartiers.get(bare(key))
+        quartier = self.quartiers.get(key) or self.quartiers_bare.get(bare(key))
         if quartier is None:
             close = self._close(key, "quartier", 0.85)
             quartier = self.quartiers[close[0]] if close else None

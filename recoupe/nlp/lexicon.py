@@ -12,6 +12,7 @@ with open(Path(__file__).parent / "data" / "lexicon.toml", "rb") as _fh:
 VEHICLE_KINDS: tuple[str, ...] = tuple(_WORDS["vehicle_kinds"])
 VEHICLE_MAKES: tuple[str, ...] = tuple(_WORDS["vehicle_makes"])
 VEHICLE_MODELS: tuple[str, ...] = tuple(_WORDS["vehicle_models"])
+VEHICLE_QUALIFIERS: tuple[str, ...] = tuple(_WORDS["vehicle_qualifiers"])
 COLOURS: tuple[str, ...] = tuple(_WORDS["colours"])
 OBJECTS: tuple[str, ...] = tuple(_WORDS["objects"])
 ORGANISATIONS: tuple[str, ...] = tuple(_WORDS["organisations"])

@@ -132,6 +132,39 @@ def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")s?(?![\w])")
 
 
+LEADING_ARTICLE = re.compile(r"(?:la|le|les|l)[\s'’]+")
+# A quartier whose name has an article, written without it, is one after a contraction or an article
+# ("aux Aygalades", "des Caillols", "au Canet") or in brackets ("(Trois-Lucs)"), not a word of a sentence.
+UNARTICLED_BEFORE = re.compile(r"(?:(?<![\w])(?:aux|des|du|au|a|la|le|les)\s+|(?<![\w])l['’]|\(\s*)$")
+# A bare ordinal is an arrondissement in brackets or after "dans le", "du", "Marseille" or a comma, with
+# nothing after it ("bd National (3e)", "dans le 15e."); not "3e étage", "1er janvier", "la 2e fois".
+# A quartier's name inside a landmark's or a street's ("hôpital de la Timone", "lycée Thiers", "métro
+# Castellane", "av. de Saint-Just"): the landmark or the street is meant (folded text before the name).
+PART_OF_A_NAME_BEFORE = re.compile(
+    r"(?<![\w])(?:hopital|lycee|college|ecole|metro|station|arret|gare|friche|pharmacie|jardins?|parc|eglise"
+    r"|stade|piscine|mairie|prefecture|rue|r|avenue|av|bd|bld|boulevard|chemin|ch|place|pl|cours|crs|traverse"
+    r"|trav|impasse|imp|montee|allee|quai|route|rte)\.?\s+(?:de la |de l'|du |des |de |d')?$"
+)
+BARE_ARRONDISSEMENT_BEFORE = re.compile(
+    r"(?:\(|(?<![\w])(?:dans le|du|marseille)\s|,\s?|[–-]\s)\s*$", re.IGNORECASE
+)
+BARE_ARRONDISSEMENT_AFTER = re.compile(r"\s*(?:$|[),.;:!?/\n–-])")
+
+
+def _unarticled(names: Iterable[str]) -> list[str]:
+    """The quartier names that begin with an article, without it: "les trois lucs" → "trois lucs"."""
+    return [
+        name[m.end() :] for name in names if (m := LEADING_ARTICLE.match(name)) and len(name) - m.end() > 3
+    ]
+
+
+def _bare_arrondissement(text: str, start: int, end: int) -> bool:
+    return bool(
+        BARE_ARRONDISSEMENT_BEFORE.search(text[max(0, start - 12) : start])
+        and BARE_ARRONDISSEMENT_AFTER.match(text, end)
+    )
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start] in " ,;:.-":
         start += 1
@@ -147,7 +180,8 @@ class RuleFinder:
         self.geocoder = geocoder
         self._pieces: tuple[str | None, tuple[tuple[int, int], ...]] = (None, ())  # the last text's
         self.asset_re = _alternation(fold_chars(label) for label in asset_labels)
-        self.quartier_re = _alternation(geocoder.quartiers)
+        self.quartier_re = _alternation([*geocoder.quartiers, *_unarticled(geocoder.quartiers)])
+        self.unarticled = set(_unarticled(geocoder.quartiers))
         self.landmark_re = _alternation(geocoder.landmarks)
         kinds = {fold(s.name).split()[0] for s in geocoder.gazetteer.streets}
         self.street_heads = {k for k in kinds if k not in FUNCTION_WORDS and not k[:1].isdigit()}
@@ -215,17 +249,22 @@ class RuleFinder:
             yield Found(*match.span(), "DISTRICT", self.geocoder.district(match.group(0)))
         for match in ARRONDISSEMENT_RE.finditer(text):
             written = match.group(0)
-            if re.search(r"arr|ème|eme", written, re.IGNORECASE):
+            if re.search(r"arr|ème|eme", written, re.IGNORECASE) or _bare_arrondissement(text, *match.span()):
                 yield Found(*match.span(), "DISTRICT", self.geocoder.district(written))
         folded = fold_chars(text)
         for match in self.quartier_re.finditer(folded):
-            before = folded[max(0, match.start() - 16) : match.start()]
-            if text[match.start()].isupper() or re.search(
-                r"(quartier|secteur|cite)( de| du| des)? $", before
-            ):
-                yield Found(
-                    *match.span(), "DISTRICT", self.geocoder.district(text[match.start() : match.end()])
-                )
+            start, end = match.span()
+            article = LEADING_ARTICLE.match(folded, start, end)
+            if article and text[start].islower():  # "de la Capelette": the name is "Capelette"
+                start = article.end()
+            before = folded[max(0, start - 16) : start]
+            named = (
+                text[start].isupper()
+                and (folded[start:end] not in self.unarticled or UNARTICLED_BEFORE.search(before))
+                and not PART_OF_A_NAME_BEFORE.search(before)
+            )
+            if named or re.search(r"(quartier|secteur|cite)( de| du| des)? $", before):
+                yield Found(start, end, "DISTRICT", self.geocoder.district(text[start:end]))
 
     def addresses(self, text: str) -> Iterator[Found]:
         """A street type (or abbreviation), the longest following words naming a street, a number before."""

@@ -133,6 +133,51 @@ def test_objects_are_whole_noun_phrases_and_only_things(
         assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == ["Pierre DURAND"]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Conductrice du VL Kia Picanto blanc (EF-552-HB) blessée.", ["VL Kia Picanto blanc"]),
+        ("Incendie d'un scooter Peugeot Kisbee noir r. Jean Cristofol.", ["scooter Peugeot Kisbee noir"]),
+        ("Dépôt sauvage : camionnette blanche Renault Master AB-913-QS.", ["camionnette blanche Renault Master"]),
+        ("Repérage : Golf 7 grise sans plaque avant, puis une Yamaha.", ["Golf 7 grise", "Yamaha"]),
+        ("Vol d'un vélo de course Btwin et d'une trottinette électrique Xiaomi.",
+         ["vélo de course Btwin", "trottinette électrique Xiaomi"]),
+        ("Un camion-citerne et un VL Renault Clio AB 123 CD.", ["camion-citerne", "VL Renault Clio"]),
+        ("Trafic interrompu, 500 euros volés, des véhicules garés à l'arrêt de bus.", []),
+    ],
+)  # fmt: skip
+def test_vehicles_are_whole_descriptions(extractor: Extractor, text: str, found: list[str]) -> None:
+    """A make or a model the lexicon does not list still belongs to the description; a common word spelled
+    like a model, a bare plural or a transport line is no vehicle."""
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("v-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "VEHICLE"] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "quartier"),
+    [
+        ("Vol à la roulotte bd de Plombières (14e). Vitre brisée.", ["14e"], None),
+        ("Rixe dans le 15e, au 3e étage d'un immeuble, le 1er janvier.", ["15e"], None),
+        ("Dépôt sauvage trav. de la Martine (Trois-Lucs) : gravats.", ["Trois-Lucs"], "LES TROIS LUCS"),
+        ("Tapage montée des Accoules, au Panier, vers 1h.", ["Panier"], "HOTEL DE VILLE"),
+        ("Nuisances place Jean Jaurès (La Plaine).", ["La Plaine"], "LE CAMAS"),
+        ("Blessé transporté à l'hôpital de la Timone, puis au lycée Thiers.", [], None),
+    ],
+)  # fmt: skip
+def test_districts_as_people_write_them(
+    extractor: Extractor, text: str, found: list[str], quartier: str | None
+) -> None:
+    """A bare ordinal is an arrondissement where nothing follows it; a quartier is written without its
+    article or by a neighbourhood's common name; a quartier's name inside a landmark's is the landmark."""
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("d-1", text, reported)]))
+    districts = [m for m in result.mentions if m.label == "DISTRICT"]
+    assert [text[m.start : m.end] for m in districts] == found
+    if quartier:
+        assert districts[0].place is not None and districts[0].place.name == quartier
+
+
 def test_the_models_persons_are_names(extractor: Extractor) -> None:
     """The model takes a capitalised common word opening a sentence for a person ("Rixe", "Chauffeur"), and a
     civility alone; those are not kept, a first name alone is."""
