@@ -331,8 +331,11 @@ def role_of(text: str, start: int, end: int) -> str:
             pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
             for m in re.finditer(pattern, left):
                 distance = len(left) - m.end()
-                if role == "officer" and distance > 3 and not TITLE_GAP.fullmatch(left[m.end() :]):
-                    continue  # a title counts right before the name only ("l'opérateur M. X", "Agents : X")
+                if role == "officer":  # a title counts right before the name only ("l'opérateur M. X")
+                    if TITLE_GAP.fullmatch(left[m.end() :]):
+                        return role  # and says who the person is, whatever they then do ("signale")
+                    if distance > 3:
+                        continue
                 if best is None or distance < best[0]:
                     best = (distance, role)
             after = re.search(pattern, right)
