@@ -29,14 +29,23 @@ NIGHT = (
     + WEEKDAY
     + r"(?: \d{1,2})? (?:à|au) "
     + WEEKDAY
-    + r"|dans la nuit du (?:1er|\d{1,2})(?: "
+    + r"|dans la nuit du (?:1er|\d{1,2})(?:[/.]\d{1,2}| "
     + MONTH
-    + r")? au \d{1,2}(?: "
+    + r")? au \d{1,2}(?:[/.]\d{1,2}(?:[/.]\d{2,4})?| "
     + MONTH
     + r")?"
-    + r"|cette nuit|dans la nuit|la nuit derni[èe]re)"
+    + r"|cette nuit|dans la nuit|la nuit derni[èe]re|en pleine nuit|pendant la nuit|durant la nuit)"
 )
-DAY = r"(?:avant-hier|hier|aujourd'hui|ce jour|" + WEEKDAY + r"(?: dernier| pass[ée])?|" + DATE + ")"
+DAY = (
+    r"(?:avant-hier|hier|aujourd'hui|ce jour|(?:du )?"
+    + WEEKDAY
+    + r"(?: dernier| pass[ée]| (?:"
+    + DATE
+    + r"|\d{1,2}))?"
+    + r"|"
+    + DATE
+    + r"|(?:le |ce )week-end(?: dernier| pass[ée])?|la semaine derni[èe]re|la semaine pass[ée]e)"
+)
 APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
 COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
          r"|plusieurs|une dizaine de|une quinzaine de)")  # fmt: skip
@@ -50,7 +59,8 @@ TIME_RE = re.compile(
     + r"|(?:tous les|chaque) " + EVERY + r"(?: (?:soir|matin))?"
     + r"|toute la (?:journ[ée]e|nuit|soir[ée]e|matin[ée]e)"
     + r"|jour et nuit|la veille|le lendemain|à l'aube|au petit jour|en ce moment|à l'instant|demain"
-    + r"|(?:" + DAY + r"|" + NIGHT + r")(?:,? (?:" + PERIOD[3:-1] + r"|soir|matin))?"
+    + r"|(?:" + DAY + r"|" + NIGHT + r")"
+    + r"(?:,? (?:" + PERIOD[3:-1] + r"|(?:au )?soir|(?:au )?matin|apr[èe]s-midi))?"
     + r"(?:,? (?:" + APPROX + r" )?" + CLOCK
     + r"|,? entre " + CLOCK + r" et " + CLOCK + r")?"
     + r"|(?:entre|de) " + CLOCK + r" (?:et|à) " + CLOCK

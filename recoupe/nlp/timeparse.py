@@ -35,11 +35,11 @@ CLOCK = r"(?:\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?|(?<![-\w])(minuit)|(?<![-\w])(midi
 PERIODS = (
     (r"en fin d'apres[- ]midi", 16, 19),
     (r"en debut d'apres[- ]midi", 12, 15),
-    (r"(?:cet |dans l'|en |l')apres[- ]midi|cet aprem", 12, 18),
+    (r"(?:cet |dans l'|en |l')?apres[- ]midi|cet aprem", 12, 18),
     (r"en fin de matinee", 10, 12),
     (r"(?:ce |le |au petit |dans la |en )mat(?:in|inee)|tot le matin", 6, 12),
     (r"en debut de soiree", 18, 21),
-    (r"(?:ce |le |en |dans la )soir(?:ee)?|soir", 18, 24),
+    (r"(?:ce |le |en |dans la |au )soir(?:ee)?|soir", 18, 24),
     (r"en journee|dans la journee|pendant la journee", 8, 19),
 )
 
@@ -117,6 +117,37 @@ def _day(text: str, reported: datetime) -> tuple[date | None, str]:
     return None, text
 
 
+def _dated_night(text: str, today: date) -> date | None:
+    """The evening that begins a night named by its dates: "nuit du 5 au 6 janvier", "du 05 au 06/01",
+    "du 31/12 au 01/01/2025"; the latest such night before the report when no year (or month) is said."""
+    match = re.search(
+        r"nuit du (\d{1,2})(?:er)?(?:[/.](\d{1,2})| (" + "|".join(MONTHS) + r"))? au \d{1,2}"
+        r"(?:[/.](\d{1,2})(?:[/.](\d{2,4}))?| (" + "|".join(MONTHS) + r"))?",
+        text,
+    )
+    if not match:
+        return None
+    first, first_month, first_named, second_month, year, second_named = match.groups()
+    month_after = (
+        int(second_month) if second_month else MONTHS.index(second_named) + 1 if second_named else None
+    )
+    month = int(first_month) if first_month else MONTHS.index(first_named) + 1 if first_named else month_after
+    month = month or today.month
+    start_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
+    if year and month_after is not None and month > month_after:  # "du 31/12 au 01/01/2025"
+        start_year -= 1
+    try:
+        night = date(start_year, month, int(first))
+        if not year and night >= today:  # the latest such night that has begun
+            if first_month or first_named or month_after:
+                night = night.replace(year=night.year - 1)
+            else:  # "du 16 au 17" before the 16th: last month's
+                night = (night.replace(day=1) - timedelta(days=1)).replace(day=int(first))
+    except ValueError:
+        return None
+    return night
+
+
 def _base(day: date | None, night: date | None, today: date, hour: int) -> date:
     """The day a clock time falls on: in a named night, before noon means the morning after."""
     if night is not None:
@@ -142,6 +173,14 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
         return (since, reported) if word == "depuis" else (since, since)
     if re.search(r"\ba l'instant\b", text):
         return reported, reported
+    if re.search(r"\bweek-end\b", text):  # the last one begun: Saturday 00:00 to Monday 00:00
+        saturday = _last_weekday("samedi", today, allow_today=True)
+        if re.search(r"\b(dernier|passe)\b", text) and today - saturday < timedelta(days=2):
+            saturday -= timedelta(days=7)  # "le week-end dernier" said on that Sunday is the one before
+        return _at(saturday, 0), _at(saturday, 48)
+    if re.search(r"\bla semaine (derniere|passee)\b", text):
+        monday = today - timedelta(days=today.weekday() + 7)
+        return _at(monday, 0), _at(monday + timedelta(days=7), 0)
 
     match = re.search(
         r"nuit (?:du |de )?(" + "|".join(WEEKDAYS) + r")(?: \d{1,2})? (?:a|au) (" + "|".join(WEEKDAYS) + ")",
@@ -152,7 +191,13 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
         night = _last_weekday(match.group(1), today, allow_today=True)
         if _at(night, 22) > reported:  # that night has not begun: the week before
             night -= timedelta(days=7)
-    elif re.search(r"\b(cette nuit|dans la nuit|la nuit derniere|nuit derniere)\b", text):
+    elif dated := _dated_night(text, today):
+        night = dated
+    elif re.search(
+        r"\b(cette nuit|dans la nuit|la nuit derniere|nuit derniere|en pleine nuit|pendant la nuit"
+        r"|durant la nuit)\b",
+        text,
+    ):
         night = today - timedelta(days=1) if reported.hour < 14 else today
     day, rest = _day(text if night is None else "", reported)
     if night is not None:

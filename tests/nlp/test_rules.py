@@ -50,6 +50,11 @@ def test_a_police_log(finder: RuleFinder) -> None:
         ("Il y a 10 minutes, un vélo volé ; dispute depuis trois nuits.", ["Il y a 10 minutes",
                                                                           "depuis trois nuits"]),
         ("Samedi après-midi, dans la nuit du 4 au 5 avril.", ["Samedi après-midi", "dans la nuit du 4 au 5 avril"]),
+        ("Absente du vendredi 14/03 18h au dimanche 16/03 20h.", ["du vendredi 14/03 18h au dimanche 16/03 20h"]),
+        ("Vol dans la nuit du 05 au 06/01, constaté le 12/03 au soir.", ["dans la nuit du 05 au 06/01",
+                                                                         "le 12/03 au soir"]),
+        ("Mardi 11 mars vers 14h ; le week-end dernier ; retour de week-end.", ["Mardi 11 mars vers 14h",
+                                                                                "le week-end dernier"]),
     ],
 )  # fmt: skip
 def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[str]) -> None:

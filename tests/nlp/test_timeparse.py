@@ -63,6 +63,27 @@ def test_guideline_examples(expression: str, expected: tuple[str, str]) -> None:
     assert iso(interval(expression, MONDAY)) == expected
 
 
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # a night named by its dates, the latest one begun (a month or a year back when needed)
+        ("dans la nuit du 05 au 06/01", ("2025-01-05T22:00+01:00", "2025-01-06T06:00+01:00")),
+        ("dans la nuit du 5 au 6 janvier", ("2025-01-05T22:00+01:00", "2025-01-06T06:00+01:00")),
+        ("dans la nuit du 31/12 au 01/01/2025", ("2024-12-31T22:00+01:00", "2025-01-01T06:00+01:00")),
+        ("dans la nuit du 20 au 21", ("2025-02-20T22:00+01:00", "2025-02-21T06:00+01:00")),
+        ("dans la nuit du 15 au 16 vers 3h", ("2025-03-16T02:30+01:00", "2025-03-16T03:30+01:00")),
+        ("le week-end dernier", ("2025-03-15T00:00+01:00", "2025-03-17T00:00+01:00")),
+        ("la semaine dernière", ("2025-03-10T00:00+01:00", "2025-03-17T00:00+01:00")),
+        ("hier après-midi", ("2025-03-16T12:00+01:00", "2025-03-16T18:00+01:00")),
+        ("le 12/03 au soir", ("2025-03-12T18:00+01:00", "2025-03-13T00:00+01:00")),
+        ("vendredi 14 mars vers 14h", ("2025-03-14T13:30+01:00", "2025-03-14T14:30+01:00")),
+        ("en pleine nuit", ("2025-03-16T22:00+01:00", "2025-03-17T06:00+01:00")),
+    ],
+)
+def test_as_people_write_them(expression: str, expected: tuple[str, str]) -> None:
+    assert iso(interval(expression, MONDAY)) == expected
+
+
 def test_unknown_stays_unknown() -> None:
     assert interval("récemment", MONDAY) is None
     assert interval("à une date indéterminée", MONDAY) is None
