@@ -354,9 +354,11 @@ class Extractor:
     def _names_an_organisation(self, written: str) -> bool:
         """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not
         one common word ("Procédure", "ATTROUPEMENT", "Équipage" open a sentence or a header)."""
-        if written.strip() in lexicon.NOT_ORGANISATIONS:
+        # without its police-log abbreviations: "Équipage BAC", "Opérateur CSU" are a crew and a desk
+        rest = " ".join(w for w in written.split() if w.strip(".,:") not in lexicon.NOT_ORGANISATIONS)
+        if not rest:
             return False
-        return self._common is None or not self._common.one_common_word(written)
+        return self._common is None or not self._common.one_common_word(rest)
 
     def _place(self, text: str, mentions: list[Mention]) -> Place:
         """Where it happened: the finest resolved place, first in the text, not the writer's home."""

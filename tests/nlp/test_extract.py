@@ -111,6 +111,26 @@ def test_the_models_organisations_are_names(extractor: Extractor) -> None:
 @pytest.mark.parametrize(
     ("text", "found"),
     [
+        ("Cambriolage de la Pharmacie du Canet ; rideau du Tabac de la Bourse forcé.",
+         ["Pharmacie du Canet", "Tabac de la Bourse"]),
+        ("Rixe au bar Le Mistral ; le gérant du garage Auto Pneus 15 nie.", ["Le Mistral", "Auto Pneus 15"]),
+        ("Conduit à l'hôtel de police puis à l'Hôtel de Ville ; au bar vers 23h.", []),
+        ("Équipage BAC avisé. Opérateur CSU : cam 88.", []),
+    ],
+)  # fmt: skip
+def test_businesses_by_their_names_and_crews_are_no_organisations(
+    extractor: Extractor, text: str, found: list[str]
+) -> None:
+    """A shop is named after its kind ("bar Le Mistral": the name; "Pharmacie du Canet": all of it); a crew or
+    a desk named with a police abbreviation ("Équipage BAC", "Opérateur CSU") is no organisation."""
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("b-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "ORG"] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
         # the whole noun phrase: a complement, a colour, a brand
         ("Vol de trois bouteilles de rhum et d'une chaîne en argent.", {"bouteilles de rhum", "chaîne en argent"}),
         ("Valise grise et ordinateur portable Lenovo dérobés dans le coffre.", {"Valise grise",
