@@ -147,7 +147,10 @@ class Extractor:
         self.geocoder = Geocoder(gazetteer or marseille())
         assets = ontology().vocabulary("AssetType").concepts.values()
         self.rules = RuleFinder(
-            self.geocoder, [c.labels.fr for c in assets] + [a for c in assets for a in c.alt_labels_fr]
+            self.geocoder,
+            [c.labels.fr for c in assets]
+            + [a for c in assets for a in c.alt_labels_fr]
+            + [*lexicon.STREET_FURNITURE],
         )
         self.classifier = CategoryClassifier()
         # The rules of a long call run in a forked process beside the model, on the second core: threads

@@ -175,6 +175,30 @@ def _bare_arrondissement(text: str, start: int, end: int) -> bool:
     )
 
 
+def _plural_words(keys: Iterable[str]) -> re.Pattern[str]:
+    """Like `_alternation`, each word of a name may take its plural: "feux tricolores", "bancs publics"."""
+    parts = [
+        r"[\s'’-]+".join(re.escape(w) + ("" if w in FUNCTION_WORDS else "(?:s|x)?") for w in key.split())
+        for key in sorted(set(keys), key=len, reverse=True)
+    ]
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
+
+
+# What completes a piece of street furniture (folded text): what it holds or serves ("à ordures", "de tri",
+# "de rue", "d'information"), then what kind it is ("publics", "enterrés", "piéton", "STOP").
+ASSET_COMPLEMENT_RE = re.compile(
+    r"\s+(?:a\s+(?:ordures|verre|dechets|papiers?|journaux|emballages|vetements|textiles?|velos|fleurs)"
+    r"|de\s+(?:tri|rue|direction|stationnement|signalisation|jeux|collecte|proprete|ville|bus|police)s?"
+    r"|d'(?:information|eclairage|arbre|incendie)s?)(?![\w])"
+)
+NOT_AN_ASSET_BEFORE = re.compile(r"(?<![\w])(?:sacs?|locale?s?|locaux|m|mme|mlle|mr|monsieur|madame)\.?\s+$")
+ASSET_QUALIFIER_RE = re.compile(
+    r"\s+(?:publi(?:c|que)s?|enterre(?:e|s|es)?|pietons?|tricolores?|lumineux|lumineuses?|electriques?"
+    r"|automatiques?|stop|sens interdit|interdit|cede le passage|municipa(?:l|le|ux|les)"
+    r"|poubelles?|(?:de )?(?:bus|tram))(?![\w])"
+)
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start] in " ,;:.-":
         start += 1
@@ -189,7 +213,7 @@ class RuleFinder:
     def __init__(self, geocoder: Geocoder, asset_labels: Iterable[str]) -> None:
         self.geocoder = geocoder
         self._pieces: tuple[str | None, tuple[tuple[int, int], ...]] = (None, ())  # the last text's
-        self.asset_re = _alternation(fold_chars(label) for label in asset_labels)
+        self.asset_re = _plural_words(fold_chars(label) for label in asset_labels)
         self.quartier_re = _alternation([*geocoder.quartiers, *_unarticled(geocoder.quartiers)])
         self.unarticled = set(_unarticled(geocoder.quartiers))
         self.landmark_re = _alternation(geocoder.landmarks)
@@ -250,8 +274,23 @@ class RuleFinder:
             yield Found(*match.span(), "CAMERA")
 
     def assets(self, text: str) -> Iterator[Found]:
-        for match in self.asset_re.finditer(fold_chars(text)):
-            yield Found(*match.span(), "ASSET")
+        """Street furniture, the whole noun phrase: "conteneur à ordures", "poubelle de rue", "bancs
+        publics", "panneau STOP"; not a surname ("Agents SAÏDI et FONTAINE", "M. Fontaine")."""
+        folded = fold_chars(text)
+        shouting = sum(c.isupper() for c in text) > 0.5 * sum(c.isalpha() for c in text)
+        for match in self.asset_re.finditer(folded):
+            start, end = match.span()
+            written = text[start:end]
+            if NOT_AN_ASSET_BEFORE.search(folded, max(0, start - 12), start):
+                continue  # "sacs poubelle", "local poubelles", "M. FONTAINE"
+            if " " not in written and written[:1].isupper() and (not written.isupper() or not shouting):
+                before = text[max(0, start - 3) : start].rstrip()
+                if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name
+                    continue
+            for extension in (ASSET_COMPLEMENT_RE, ASSET_QUALIFIER_RE):
+                if more := extension.match(folded, end):
+                    end = more.end()
+            yield Found(start, end, "ASSET")
 
     def districts(self, text: str) -> Iterator[Found]:
         """Postcodes, arrondissements, and quartier names capitalised or after 'quartier'/'secteur'."""

@@ -198,6 +198,24 @@ def test_districts_as_people_write_them(
         assert districts[0].place is not None and districts[0].place.name == quartier
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Feu de conteneurs à ordures, bancs publics et feux tricolores endommagés.",
+         ["conteneurs à ordures", "bancs publics", "feux tricolores"]),
+        ("Plaque d'égout déplacée, panneau STOP plié, grille d'arbre disparue.",
+         ["Plaque d'égout", "panneau STOP", "grille d'arbre"]),
+        ("Sacs poubelle jetés devant le local poubelles ; contrôle de M. FONTAINE Maxime.", []),
+    ],
+)  # fmt: skip
+def test_street_furniture_is_the_whole_noun_phrase(extractor: Extractor, text: str, found: list[str]) -> None:
+    """What the piece holds or serves and what kind it is belong to it; a bin bag, a bin room and a surname
+    are no street furniture."""
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("a-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "ASSET"] == found
+
+
 def test_the_models_persons_are_names(extractor: Extractor) -> None:
     """The model takes a capitalised common word opening a sentence for a person ("Rixe", "Chauffeur"), and a
     civility alone; those are not kept, a first name alone is."""
