@@ -10,11 +10,25 @@ from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import ABBREVIATIONS
 from recoupe.nlp.rules import PLATE_RE, Found
 
+_LINKS = {"de", "d", "du", "des", "a", "au", "aux", "en", "la", "le", "les", "l", "sans"}
+
 
 def _alternation(words: tuple[str, ...], plural: bool = True) -> str:
+    """One regex for many folded words; with `plural`, each word of a phrase may take its plural ("cartouches
+    de cigarettes", "fonds de caisse", "poids lourds")."""
     ordered = sorted({fold_chars(w) for w in words}, key=len, reverse=True)
-    suffix = "(?:s|x)?" if plural else ""
-    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") + suffix for w in ordered) + ")"
+    if not plural:
+        return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
+    return (
+        "(?:"
+        + "|".join(
+            r"\s+".join(
+                re.escape(w) + ("" if w.rstrip("'") in _LINKS else "(?:s|x)?") for w in phrase.split()
+            )
+            for phrase in ordered
+        )
+        + ")"
+    )
 
 
 KIND = _alternation(lexicon.VEHICLE_KINDS)
@@ -198,9 +212,21 @@ def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
             return False
         if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name ("Pierre")
             return False
+    if written[:1].isupper() and text[start - 1 : start] == "-":  # "Jean-Pierre"
+        return False
+    if NOT_A_THING_AROUND.search(folded, max(0, start - 4), end + 12):  # "joint par téléphone"
+        return False
     if written.lower().endswith(("é", "ée", "és", "ées")):
         return written.lower() in _AS_LISTED  # "canapé", "clés" as the lexicon writes them; not "montré"
     return not (folded[start:end] in VERB_HOMOGRAPHS and VERB_BEFORE_OBJECT_RE.match(folded, end))
+
+
+# A means of contact, not a thing handed over: "joint par téléphone", "au téléphone"; "joint par" is a verb;
+# paving stones come loose are the street's state ("pavés descellés").
+NOT_A_THING_AROUND = re.compile(
+    r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a )|paves? (?=descell|disjoint|souleve))"
+)
+OBJECT_ADJECTIVE_RE = re.compile(r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?)(?![\w])")
 
 
 def objects(text: str) -> Iterator[Found]:
@@ -212,9 +238,17 @@ def objects(text: str) -> Iterator[Found]:
             continue
         end = match.end()
         complement = OBJECT_COMPLEMENT_RE.match(folded, end)
-        # the complement as written: lower case (a name after "de" is no complement)
-        if complement and (complement.group(1) is None or text[complement.start(1)].islower()):
+        # the complement as written: lower case (a name after "de" is no complement); one only ("arme de
+        # poing de céder": the second is a verb's)
+        has_one = re.search(r"\s(?:de|d'|a|en)\s*\w", match.group())
+        if (
+            complement
+            and not has_one
+            and (complement.group(1) is None or text[complement.start(1)].islower())
+        ):
             end = complement.end()
+        adjective = OBJECT_ADJECTIVE_RE.match(folded, end)
+        end = adjective.end() if adjective else end
         colour = OBJECT_COLOUR_RE.match(folded, end)
         end = colour.end() if colour else end
         # a brand after an object written in lower case (in a log written in capitals, the next word is one)
