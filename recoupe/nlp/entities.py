@@ -46,7 +46,7 @@ COLOUR_AFTER_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
 # A model the lexicon does not list, as written: a code ("Z900", "7", "PCX", "IV") after a make, or one
 # capitalised word right after it ("Kia Picanto", "Peugeot Kisbee"); a brand after a kind ("camionnette
 # Iveco").
-MODEL_CODE_RE = re.compile(r"\s+(?:[A-Za-z]{0,3}\d+[A-Za-z\d]*|[A-Z]{2,5}|[IVX]{1,4})(?![\w.'’-])")
+MODEL_CODE_RE = re.compile(r"\s+(?:[A-Za-z]{0,3}-?\d+[A-Za-z\d]*|[A-Z]{2,5}|[IVX]{1,4})(?![\w.'’-])")
 CAPITAL_WORD_RE = re.compile(r"\s+[A-Z][a-z]{2,}(?:-[A-Z]?[a-z]+)?(?![\w'’-])")
 TRANSIT = {
     "bus",
@@ -54,7 +54,7 @@ TRANSIT = {
     "tram",
     "tramway",
 }  # after a bare "de" a complement: "arrêt de bus", "carte de bus"
-DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|leur|en|d'un|d'une)\s+$")
+DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|du|au|leur|en|d'un|d'une)\s+$")
 OBJECT_RE = re.compile(rf"(?<![\w]){_alternation(lexicon.OBJECTS)}(?![\w])")
 ORG_RE = re.compile(
     r"(?<![\w])(?:"
@@ -94,6 +94,7 @@ LABELLED = {
 }
 FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
+IN_CAPITALS_ONLY = {"vu"}  # "un VU Citroën" is a van; "vu par un témoin" is seen, "M. VU Minh" a name
 
 
 def vehicles(text: str) -> Iterator[Found]:
@@ -103,6 +104,11 @@ def vehicles(text: str) -> Iterator[Found]:
     done = 0
     for match in VEHICLE_START_RE.finditer(folded):
         if match.start() < done:
+            continue
+        if match.group().rstrip("sx") in IN_CAPITALS_ONLY and not (
+            text[match.start() : match.end()].isupper()
+            and DETERMINER_BEFORE_RE.search(folded[max(0, match.start() - 8) : match.start()])
+        ):
             continue
         end = _described(text, folded, match)
         if end == match.end() and not _alone_a_vehicle(text, folded, match):

@@ -49,6 +49,7 @@ ABBREVIATIONS = {
 }
 PARTICLES = re.compile(r"\b(?:de la|de l|du|des|de|d|la|le|les|l)\b ?")
 ALIASES = {"vieux port": "Ombrière du Vieux-Port", "bonne mere": "Notre-Dame de la Garde"}
+LANDMARK_HEAD = re.compile(r"^(?:(?:le|la|les) |palais du |stade |arc de triomphe de la |friche la )")
 # Neighbourhoods everyone names that are no quartier of the city's list, in the quartier holding their heart
 # (place de Lenche, place Jean-Jaurès).
 QUARTIER_ALIASES = {"le panier": "hotel de ville", "la plaine": "le camas"}
@@ -125,6 +126,16 @@ class Geocoder:
             self.landmarks.setdefault(fold(short), lm)
         by_name = {lm.name: lm for lm in gazetteer.landmarks}
         self.landmarks |= {key: by_name[name] for key, name in ALIASES.items() if name in by_name}
+        # the proper part of a name, as people write it: "Dôme" (Le Dôme), "Pharo" (Palais du Pharo),
+        # "Porte d'Aix" (Arc de Triomphe de la Porte d'Aix); found only where written with a capital
+        self.landmark_short: set[str] = set()
+        self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
+        taken = {*self.streets, *self.quartiers, *(bare(k) for k in self.quartiers)}
+        for key in list(self.landmarks):
+            short = LANDMARK_HEAD.sub("", key)
+            if short != key and len(short) > 3 and short not in self.landmarks and short not in taken:
+                self.landmarks[short] = self.landmarks[key]
+                self.landmark_short.add(short)
         self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
         self.quartiers |= {a: self.quartiers[q] for a, q in QUARTIER_ALIASES.items() if q in self.quartiers}
         # written without its article or particles: "Trois-Lucs", "aux Aygalades", "St-Jérôme"

@@ -370,6 +370,10 @@ class RuleFinder:
             before = folded[max(0, match.start() - 16) : match.start()]
             if re.search(r"(quartier|secteur|cite|\(|-)( de| du| des)? ?$", before):
                 continue
+            if folded[match.start() : match.end()] in self.geocoder.landmark_short:
+                before = text[: match.start()].rstrip()
+                if text[match.start()].islower() or not before or before[-1] in ".!?:\n":
+                    continue  # a short name is one written so inside a sentence ("devant le Dôme")
             yield Found(*match.span(), "PLACE", self.geocoder.landmark(text[match.start() : match.end()]))
 
 

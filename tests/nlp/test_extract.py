@@ -172,6 +172,9 @@ def test_objects_are_whole_noun_phrases_and_only_things(
          ["vélo de course Btwin", "trottinette électrique Xiaomi"]),
         ("Un camion-citerne et un VL Renault Clio AB 123 CD.", ["camion-citerne", "VL Renault Clio"]),
         ("Trafic interrompu, 500 euros volés, des véhicules garés à l'arrêt de bus.", []),
+        ("Un VU Citroën Jumpy et une moto Yamaha MT-07 ; chute d'un 2RM.", ["VU Citroën Jumpy",
+                                                                           "moto Yamaha MT-07", "2RM"]),
+        ("Produits vus par M. VU Minh, témoin.", []),
     ],
 )  # fmt: skip
 def test_vehicles_are_whole_descriptions(extractor: Extractor, text: str, found: list[str]) -> None:
@@ -222,6 +225,19 @@ def test_street_furniture_is_the_whole_noun_phrase(extractor: Extractor, text: s
     reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
     result = next(extractor.extract([("a-1", text, reported)]))
     assert [text[m.start : m.end] for m in result.mentions if m.label == "ASSET"] == found
+
+
+def test_a_landmark_by_its_proper_name(extractor: Extractor) -> None:
+    """ "le Dôme", "la Porte d'Aix" name Le Dôme and the Arc de Triomphe de la Porte d'Aix; a "Dôme" opening a
+    sentence is a camera's dome."""
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    texts = ["Rixe devant le Dôme vers 22h.", "Fuite vers la Porte d'Aix.", "Dôme brisé rue Thubaneau."]
+    results = list(extractor.extract([(f"l-{i}", t, reported) for i, t in enumerate(texts)]))
+    assert [r.place.name for r in results] == [
+        "Le Dôme",
+        "Arc de Triomphe de la Porte d'Aix",
+        "Rue Thubaneau",
+    ]
 
 
 def test_the_models_persons_are_names(extractor: Extractor) -> None:
