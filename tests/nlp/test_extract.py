@@ -292,16 +292,36 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
         evaluation.add(record, extraction.as_gold())
     report = evaluation.report()
     assert report["logs"] == 300
-    assert report["entities_exact"]["micro"]["f1"] >= 0.87
-    assert report["entities_overlap"]["micro"]["f1"] >= 0.91
+    assert report["entities_exact"]["micro"]["f1"] >= 0.91
+    assert report["entities_overlap"]["micro"]["f1"] >= 0.93
     assert report["entities_exact"]["PERSON"]["f1"] >= 0.90
-    assert report["entities_exact"]["ORG"]["f1"] >= 0.75
-    assert report["entities_exact"]["OBJECT"]["f1"] >= 0.75
+    assert report["entities_exact"]["ORG"]["f1"] >= 0.80
+    assert report["entities_exact"]["OBJECT"]["f1"] >= 0.79
+    assert report["entities_exact"]["VEHICLE"]["f1"] >= 0.92
+    assert report["entities_exact"]["DISTRICT"]["f1"] >= 0.92
+    assert report["entities_exact"]["ASSET"]["f1"] >= 0.92
     assert report["entities_exact"]["ADDRESS"]["f1"] >= 0.93
     assert report["time_accuracy"] >= 0.91
     assert report["geocoding_within_1km"] >= 0.9
     assert report["category_accuracy"] >= 0.72
     assert report["role_accuracy"] >= 0.80
+
+
+@pytest.mark.parametrize(("name", "micro", "overlap"), [("a", 0.93, 0.94), ("b", 0.84, 0.88)])
+def test_scores_on_the_held_out_sets_hold(
+    extractor: Extractor, name: str, micro: float, overlap: float
+) -> None:
+    """Two sets written apart from the rules (tests/fixtures/holdout/README.md); b is only ever scored. Floors
+    a little under what was measured (docs/extraction.md)."""
+    records = read_gold(FIXTURES / "holdout" / f"{name}.jsonl")
+    evaluation = Evaluation()
+    logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
+    for record, extraction in zip(records, extractor.extract(logs), strict=True):
+        evaluation.add(record, extraction.as_gold())
+    report = evaluation.report()
+    assert report["logs"] == 50
+    assert report["entities_exact"]["micro"]["f1"] >= micro
+    assert report["entities_overlap"]["micro"]["f1"] >= overlap
 
 
 @pytest.mark.parametrize(
