@@ -61,6 +61,18 @@ def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[s
     assert [span for span, label in spans(finder, text) if label == "DATETIME"] == times
 
 
+@pytest.mark.parametrize(
+    ("text", "cameras"),
+    [
+        ("Extraction de la caméra C14 et de la cam n°88.", ["caméra C14", "cam n°88"]),
+        ("Les caméras du magasin et la vidéo de l'agence ont filmé.", ["caméras du magasin", "vidéo de l'agence"]),
+        ("Caméra embarquée hors service ; la vidéo montre un homme ; une caméra au coin.", ["Caméra embarquée"]),
+    ],
+)  # fmt: skip
+def test_cameras_by_number_or_by_whose(finder: RuleFinder, text: str, cameras: list[str]) -> None:
+    assert [span for span, label in spans(finder, text) if label == "CAMERA"] == cameras
+
+
 def test_landmarks_quartiers_and_assets(finder: RuleFinder) -> None:
     text = "Dans la nuit de samedi à dimanche, abribus brisé devant la gare Saint-Charles, secteur Belsunce, 1er arr."
     assert spans(finder, text) == [
