@@ -271,31 +271,29 @@ def objects(text: str) -> Iterator[Found]:
 # A business named after the kind of shop it is: the name after the kind written in lower case ("bar Le
 # Mistral", "bailleur 13 Habitat", "garage Auto Pneus 15"), the whole name when the kind is capitalised and
 # part of it ("Pharmacie du Canet", "Café des Arts", "Tabac de la Bourse").
-_BUSINESS = (
-    r"(?:bar|restaurant|caf[ée]|boulangerie|discoth[èe]que|agence|bailleur|soci[ée]t[ée]|entreprise|garage"
-    r"|pharmacie|tabac|snack|h[ôo]tel|magasin|commerce|sup[ée]rette|[ée]picerie|enseigne|brasserie|pizzeria"
-    r"|boutique|bijouterie|laverie|concession|salon|kebab|supermarch[ée]|hypermarch[ée])"
+BUSINESS_KIND_RE = re.compile(  # folded text
+    r"(?<![\w])(?:bar|restaurant|cafe|boulangerie|discotheque|agence|bailleur|societe|entreprise|garage"
+    r"|pharmacie|tabac|snack|hotel|magasin|commerce|superette|epicerie|enseigne|brasserie|pizzeria|boutique"
+    r"|bijouterie|laverie|concession|salon|kebab|supermarche|hypermarche)(?![\w])"
 )
 _NAME_WORD = r"(?:[A-ZÉÈÀÂÎÔÇ][\w'’&-]*|\d{1,3}(?![\w/:h]))"
 _BUSINESS_NAME = _NAME_WORD + r"(?:\s+(?:(?:de la|de l'|du|des|de|d'|&)\s*)?" + _NAME_WORD + r"){0,3}"
-BUSINESS_AFTER_KIND_RE = re.compile(r"(?<![\w])" + _BUSINESS + r"\s+(" + _BUSINESS_NAME + r")")
-BUSINESS_NAMED_RE = re.compile(
-    r"(?<![\w])(?i:" + _BUSINESS + r")\s+(?:de la|de l'|du|des|d')\s*" + _BUSINESS_NAME
-)
+NAME_AFTER_KIND_RE = re.compile(r"\s+(" + _BUSINESS_NAME + r")")  # "bar Le Mistral"
+NAME_JOINED_RE = re.compile(r"\s+(?:de la|de l'|du|des|d')\s*" + _BUSINESS_NAME)  # "Pharmacie du Canet"
 NOT_A_BUSINESS_NAME = {"ville", "police", "justice", "region", "departement"}  # "Hôtel de Ville", "de police"
 
 
 def organisations(text: str) -> Iterator[Found]:
     for match in ORG_RE.finditer(text):
         yield Found(*match.span(), "ORG")
-    for match in BUSINESS_NAMED_RE.finditer(text):
-        if text[match.start()].isupper() and fold_chars(match.group().split()[-1]) not in NOT_A_BUSINESS_NAME:
-            yield Found(*match.span(), "ORG")
-    for match in BUSINESS_AFTER_KIND_RE.finditer(text):
-        name = match.group(1)
-        first = fold_chars(name.split()[0]).rstrip(".")
-        if first not in NOT_A_BRAND and not name.isdigit():
-            yield Found(*match.span(1), "ORG")
+    for kind in BUSINESS_KIND_RE.finditer(fold_chars(text)):
+        if text[kind.start()].isupper() and (joined := NAME_JOINED_RE.match(text, kind.end())):
+            if fold_chars(joined.group().split()[-1]) not in NOT_A_BUSINESS_NAME:
+                yield Found(kind.start(), joined.end(), "ORG")
+        elif named := NAME_AFTER_KIND_RE.match(text, kind.end()):
+            name = named.group(1)
+            if fold_chars(name.split()[0]).rstrip(".") not in NOT_A_BRAND and not name.isdigit():
+                yield Found(*named.span(1), "ORG")
 
 
 NAMED_PLACE_RE = re.compile(
