@@ -92,6 +92,15 @@ LABELLED = {
     )
     for role, words in lexicon.ROLE_LABELS.items()
 }
+# The writer names themself: "Je soussigné X", "je m'appelle X", "moi, X" (folded text before the name).
+SELF_INTRODUCED = re.compile(
+    rf"(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|moi,)\s*(?:{CIVILITY}\s*)?$"
+)
+# A message from the public: written in the first person, or with its courtesies.
+MESSAGE = re.compile(  # not "nous", "notre": a crew writes "à notre arrivée"
+    r"(?<![\w])(?:(?:je|me|moi|mon|ma|mes|merci|bonjour|cordialement|svp|salutations)(?![\w])|[jm]['’])"
+)
+SIGNATURE_AFTER = re.compile(r"(?:,\s*[^\W\d_][\w'’-]*(?: [\w'’-]+){0,3})?[.!]?\s*$")  # ", parent d'élève"
 FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
 IN_CAPITALS_ONLY = {"vu"}  # "un VU Citroën" is a van; "vu par un témoin" is seen, "M. VU Minh" a name
@@ -287,13 +296,19 @@ def organisations(text: str) -> Iterator[Found]:
     for match in ORG_RE.finditer(text):
         yield Found(*match.span(), "ORG")
     for kind in BUSINESS_KIND_RE.finditer(fold_chars(text)):
-        if text[kind.start()].isupper() and (joined := NAME_JOINED_RE.match(text, kind.end())):
+        written = text[kind.start() : kind.end()]
+        if written.isupper():  # a log in capitals: no telling a name from the words after
+            continue
+        before = text[: kind.start()].rstrip()
+        # a capitalised kind inside a sentence is part of the name ("à la Pharmacie Lafayette")
+        part = written[0].isupper() and bool(before) and before[-1] not in ".!?:;\n"
+        if written[0].isupper() and (joined := NAME_JOINED_RE.match(text, kind.end())):
             if fold_chars(joined.group().split()[-1]) not in NOT_A_BUSINESS_NAME:
                 yield Found(kind.start(), joined.end(), "ORG")
         elif named := NAME_AFTER_KIND_RE.match(text, kind.end()):
             name = named.group(1)
             if fold_chars(name.split()[0]).rstrip(".") not in NOT_A_BRAND and not name.isdigit():
-                yield Found(*named.span(1), "ORG")
+                yield Found(kind.start() if part else named.start(1), named.end(1), "ORG")
 
 
 NAMED_PLACE_RE = re.compile(
@@ -364,6 +379,14 @@ def _sentence_ends(text: str) -> list[int]:
     return ends
 
 
+def _signature(text: str, folded: str, start: int, end: int) -> bool:
+    """Whether the name signs a message from the public: it opens the last line or sentence, nothing but a
+    short apposition follows ("Nathalie Mercier, parent d'élève"), and the text is a message."""
+    before = AFTER_CIVILITY_RE.sub("", text[:start].rstrip()).rstrip(" \t,")
+    opens = not before or before[-1] in ".!?:\n"
+    return bool(opens and SIGNATURE_AFTER.fullmatch(text, end) and MESSAGE.search(folded))
+
+
 def roles_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
     """The role of each person span (in text order): `role_of`, except that a person listed right after
     another ("les médiateurs Karim Z. et Élodie F.", "Médiateurs : Paul V., Inès M.": nothing but a comma,
@@ -385,6 +408,8 @@ def role_of(text: str, start: int, end: int) -> str:
     for role, label in LABELLED.items():
         if label.search(left):
             return role
+    if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
+        return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:

@@ -89,6 +89,27 @@ def test_roles_from_lists_titles_and_signatures(
     assert persons.get(name) == role, persons
 
 
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        # the writer: signed at the end, introduced by themself
+        ("Des tags sur le portail ce matin. Merci de faire intervenir le service. Nathalie Mercier, parent "
+         "d'élève", {"Nathalie Mercier": "complainant"}),
+        ("Je soussigné Mathieu Perret déclare avoir été victime d'un vol.", {"Mathieu Perret": "complainant"}),
+        # what others did: to the writer, or what they saw
+        ("Ce matin un locataire, M. Franck BONNET, m'a insultée. Une voisine, Mme Nora ZIANI, a tout vu. "
+         "Sandra Meyer", {"Franck BONNET": "suspect", "Nora ZIANI": "witness", "Sandra Meyer": "complainant"}),
+        # a crew's "notre arrivée" is no message; a name after "M." at the end is no signature
+        ("A notre arrivée dispersion. Un blessé léger, M. COSTA Paulo, transporté par les MP.",
+         {"COSTA Paulo": "victim"}),
+    ],
+)  # fmt: skip
+def test_roles_in_messages_from_the_public(extractor: Extractor, text: str, roles: dict[str, str]) -> None:
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("r-1", text, reported)]))
+    assert {text[m.start : m.end]: m.role for m in result.mentions if m.label == "PERSON"} == roles
+
+
 def test_the_models_organisations_are_names(extractor: Extractor) -> None:
     """The model takes a capitalised common word ("Procédure") and police abbreviations ("ITT", "IPM") for
     organisations; one common word alone, or such an abbreviation, is not kept; a name of several words is."""
@@ -115,6 +136,7 @@ def test_the_models_organisations_are_names(extractor: Extractor) -> None:
          ["Pharmacie du Canet", "Tabac de la Bourse"]),
         ("Rixe au bar Le Mistral ; le gérant du garage Auto Pneus 15 nie.", ["Le Mistral", "Auto Pneus 15"]),
         ("Conduit à l'hôtel de police puis à l'Hôtel de Ville ; au bar vers 23h.", []),
+        ("Vol à la Pharmacie Lafayette. VITRINE DU BAILLEUR PRÉVENU.", ["Pharmacie Lafayette"]),
         ("Équipage BAC avisé. Opérateur CSU : cam 88.", []),
     ],
 )  # fmt: skip

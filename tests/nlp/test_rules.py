@@ -55,6 +55,12 @@ def test_a_police_log(finder: RuleFinder) -> None:
                                                                          "le 12/03 au soir"]),
         ("Mardi 11 mars vers 14h ; le week-end dernier ; retour de week-end.", ["Mardi 11 mars vers 14h",
                                                                                 "le week-end dernier"]),
+        ("Cambriolée entre le vendredi 14/06 à 18h et le dimanche 16/06 à 20h.", [
+            "entre le vendredi 14/06 à 18h et le dimanche 16/06 à 20h"]),
+        ("tt les soirs a partir de 18h ; chaque matin ; ce week end ; à l'hôtel jusqu'à mercredi.", [
+            "tt les soirs a partir de 18h", "chaque matin", "ce week end", "jusqu'à mercredi"]),
+        ("Le lendemain matin, ce midi, depuis au moins 15 jours, cette semaine.", [
+            "Le lendemain matin", "ce midi", "depuis au moins 15 jours", "cette semaine"]),
     ],
 )  # fmt: skip
 def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[str]) -> None:
