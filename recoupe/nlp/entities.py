@@ -66,7 +66,16 @@ CIVILITY_RE = re.compile(
     r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )
 NAMED_RE = re.compile(
-    r"(?<![\w])(?:le nommé|la nommée|identifiée? comme)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+    r"(?<![\w])(?:le nommé|la nommée|identifiée? comme|(?:sur|pré)?nommée?|un certain|une certaine)"
+    r"\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+# A person named by who they are to someone: "mon fils Enzo", "ma collègue Léa", "un maître-nageur, Romain,"
+# (a first name, and an initial or a surname when there is one).
+RELATED_RE = re.compile(
+    r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:fils|fille|mari|femme|épouse|époux|frère"
+    r"|s(?:œ|oe)ur|collègue|voisin|voisine|ami|amie|copain|copine|père|mère|enfant|neveu|nièce|cousin|cousine"
+    r"|compagnon|compagne|petit-fils|petite-fille|vendeuse|vendeur|employée?|gérante?|maître-nageur"
+    r"|surveillante?)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
 )
 LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
     r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
@@ -327,12 +336,21 @@ def named_places(text: str) -> Iterator[Found]:
 
 def persons(text: str) -> Iterator[Found]:
     """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
-    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE):
+    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE, RELATED_RE):
         for match in pattern.finditer(text):
             start, end = match.span(1)
             while end > start and text[end - 1] in ",;:":
                 end -= 1
             yield Found(start, end, "PERSON")
+
+
+def named_again(text: str, found: list[Found]) -> Iterator[Found]:
+    """Every other place a first name found alone appears ("son fils Enzo … Enzo s'est fait arracher")."""
+    for name in {text[f.start : f.end] for f in found if f.label == "PERSON"}:
+        if " " in name or name.isupper() or len(name) < 3:
+            continue
+        for again in re.finditer(r"(?<![\w'’-])" + re.escape(name) + r"(?![\w'’-])", text):
+            yield Found(*again.span(), "PERSON")
 
 
 def listed_after(text: str, end: int) -> Iterator[Found]:
@@ -377,6 +395,15 @@ def _sentence_ends(text: str) -> list[int]:
             continue
         ends.append(match.end())
     return ends
+
+
+# Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
+RELATED_BEFORE = re.compile(
+    r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
+    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur)"
+    r"|certain|certaine|nommee?|surnommee?)\s*,?\s*$"
+)
+CHILDREN = {"fils", "fille", "enfant", "petit-fils", "petite-fille", "neveu", "niece"}
 
 
 def _signature(text: str, folded: str, start: int, end: int) -> bool:
@@ -429,7 +456,9 @@ def role_of(text: str, start: int, end: int) -> str:
             after = re.search(pattern, right)
             if after and (best is None or after.start() + 1 < best[0]):
                 best = (after.start() + 1, role)
-    if best:
-        return best[1]
-    # no cue: in a report written in the first person, a named person is most often the one reporting
-    return "complainant" if FIRST_PERSON.search(folded) else "other"
+    role = best[1] if best else "complainant" if FIRST_PERSON.search(folded) else "other"
+    # no cue: in a report written in the first person, a named person is most often the one reporting; but
+    # not one named by who they are to the writer: a child reported for is the victim, a companion a witness
+    if role == "complainant" and (related := RELATED_BEFORE.search(left)):
+        return "victim" if related.group(1) in CHILDREN else "witness" if related.group(1) else "other"
+    return role

@@ -341,6 +341,9 @@ class Extractor:
             for listed in entities.listed_after(text, f.end):
                 if not any(k.start < listed.end and listed.start < k.end for k in kept):
                     kept.append(listed)
+        for again in list(entities.named_again(text, kept)):  # and a first name each time it comes back
+            if not any(k.start < again.end and again.start < k.end for k in kept):
+                kept.append(again)
         kept.sort(key=lambda f: f.start)
         persons = [(f.start, f.end) for f in kept if f.label == "PERSON"]
         roles = dict(zip(persons, entities.roles_of(text, persons), strict=True))
