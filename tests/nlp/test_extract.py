@@ -339,11 +339,13 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
     assert report["role_accuracy"] >= 0.80
 
 
-@pytest.mark.parametrize(("name", "micro", "overlap"), [("a", 0.93, 0.94), ("b", 0.84, 0.88)])
+@pytest.mark.parametrize(
+    ("name", "micro", "overlap"), [("a", 0.95, 0.95), ("b", 0.85, 0.89), ("c", 0.87, 0.89)]
+)
 def test_scores_on_the_held_out_sets_hold(
     extractor: Extractor, name: str, micro: float, overlap: float
 ) -> None:
-    """Two sets written apart from the rules (tests/fixtures/holdout/README.md); b is only ever scored. Floors
+    """Three sets written apart from the rules (tests/fixtures/holdout/README.md); b is only ever scored. Floors
     a little under what was measured (docs/extraction.md)."""
     records = read_gold(FIXTURES / "holdout" / f"{name}.jsonl")
     evaluation = Evaluation()
