@@ -13,7 +13,7 @@ from recoupe.nlp.rules import PLATE_RE, Found
 _LINKS = {"de", "d", "du", "des", "a", "au", "aux", "en", "la", "le", "les", "l", "sans"}
 
 
-def _alternation(words: tuple[str, ...], plural: bool = True) -> str:
+def alternation(words: tuple[str, ...], plural: bool = True) -> str:
     """One regex for many folded words; with `plural`, each word of a phrase may take its plural ("cartouches
     de cigarettes", "fonds de caisse", "poids lourds")."""
     ordered = sorted({fold_chars(w) for w in words}, key=len, reverse=True)
@@ -31,14 +31,14 @@ def _alternation(words: tuple[str, ...], plural: bool = True) -> str:
     )
 
 
-KIND = _alternation(lexicon.VEHICLE_KINDS)
-MAKE = _alternation(lexicon.VEHICLE_MAKES, plural=False)
-MODEL = _alternation(lexicon.VEHICLE_MODELS, plural=False)
-COLOUR = _alternation(lexicon.COLOURS)
+KIND = alternation(lexicon.VEHICLE_KINDS)
+MAKE = alternation(lexicon.VEHICLE_MAKES, plural=False)
+MODEL = alternation(lexicon.VEHICLE_MODELS, plural=False)
+COLOUR = alternation(lexicon.COLOURS)
 # A vehicle begins with a kind, a make or a model of the lexicon (folded text), then its description goes on.
 VEHICLE_START_RE = re.compile(rf"(?<![\w])(?:(?P<kind>{KIND})|(?P<make>{MAKE})|(?P<model>{MODEL}))(?![\w])")
 VEHICLE_QUALIFIER_RE = re.compile(
-    rf"(?:-[a-z]{{3,}}|\s+{_alternation(lexicon.VEHICLE_QUALIFIERS, plural=False)})(?![\w])"
+    rf"(?:-[a-z]{{3,}}|\s+{alternation(lexicon.VEHICLE_QUALIFIERS, plural=False)})(?![\w])"
 )  # "camion-citerne", "vélo de course", "VTT électrique"
 MAKE_AFTER_RE = re.compile(rf"\s+{MAKE}(?![\w])")
 MODEL_AFTER_RE = re.compile(rf"\s+{MODEL}(?![\w])")
@@ -55,7 +55,7 @@ TRANSIT = {
     "tramway",
 }  # after a bare "de" a complement: "arrêt de bus", "carte de bus"
 DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|du|au|leur|en|d'un|d'une)\s+$")
-OBJECT_RE = re.compile(rf"(?<![\w]){_alternation(lexicon.OBJECTS)}(?![\w])")
+OBJECT_RE = re.compile(rf"(?<![\w]){alternation(lexicon.OBJECTS)}(?![\w])")
 ORG_RE = re.compile(
     r"(?<![\w])(?:"
     + "|".join(re.escape(o) for o in sorted(lexicon.ORGANISATIONS, key=len, reverse=True))
@@ -90,27 +90,6 @@ OFFICER_RE = re.compile(
     + NAME
     + r")?)"
 )
-CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
-TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
-COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
-# A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : " (folded left context).
-LABELLED = {
-    role: re.compile(
-        rf"(?<![\w]){_alternation(words, plural=False)}\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?"
-        rf"(?:{CIVILITY}\s*)?$"
-    )
-    for role, words in lexicon.ROLE_LABELS.items()
-}
-# The writer names themself: "Je soussigné X", "je m'appelle X", "moi, X" (folded text before the name).
-SELF_INTRODUCED = re.compile(
-    rf"(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|moi,)\s*(?:{CIVILITY}\s*)?$"
-)
-# A message from the public: written in the first person, or with its courtesies.
-MESSAGE = re.compile(  # not "nous", "notre": a crew writes "à notre arrivée"
-    r"(?<![\w])(?:(?:je|me|moi|mon|ma|mes|merci|bonjour|cordialement|svp|salutations)(?![\w])|[jm]['’])"
-)
-SIGNATURE_AFTER = re.compile(r"(?:,\s*[^\W\d_][\w'’-]*(?: [\w'’-]+){0,3})?[.!]?\s*$")  # ", parent d'élève"
-FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
 IN_CAPITALS_ONLY = {"vu"}  # "un VU Citroën" is a van; "vu par un témoin" is seen, "M. VU Minh" a name
 
@@ -359,106 +338,3 @@ def listed_after(text: str, end: int) -> Iterator[Found]:
     while listed := LISTED_RE.match(text, end):
         start, end = listed.span(1)
         yield Found(start, end, "PERSON")
-
-
-ABBREVIATED = {
-    "m",
-    "mme",
-    "mlle",
-    "mr",
-    "dr",
-    "me",
-    "st",
-    "ste",
-    "av",
-    "bd",
-    "r",
-    "pl",
-    "ch",
-    "imp",
-    "n",
-    "no",
-}
-SENTENCE_END = re.compile(r"[.!?;]\s+|(?<![,:])\n")  # a line ending in "," or ":" goes on ("Cordialement,")
-
-
-def _sentence_ends(text: str) -> list[int]:
-    """Offsets where a sentence ends ('M. ', 'Nadia B. ' or 'bd. ' do not end one)."""
-    ends = []
-    for match in SENTENCE_END.finditer(text):
-        word = re.search(r"(\w+)$", text[: match.start()])
-        if (
-            match.group(0).startswith(".")
-            and word
-            and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATED)
-        ):
-            continue
-        ends.append(match.end())
-    return ends
-
-
-# Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
-RELATED_BEFORE = re.compile(
-    r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
-    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur)"
-    r"|certain|certaine|nommee?|surnommee?)\s*,?\s*$"
-)
-CHILDREN = {"fils", "fille", "enfant", "petit-fils", "petite-fille", "neveu", "niece"}
-
-
-def _signature(text: str, folded: str, start: int, end: int) -> bool:
-    """Whether the name signs a message from the public: it opens the last line or sentence, nothing but a
-    short apposition follows ("Nathalie Mercier, parent d'élève"), and the text is a message."""
-    before = AFTER_CIVILITY_RE.sub("", text[:start].rstrip()).rstrip(" \t,")
-    opens = not before or before[-1] in ".!?:\n"
-    return bool(opens and SIGNATURE_AFTER.fullmatch(text, end) and MESSAGE.search(folded))
-
-
-def roles_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """The role of each person span (in text order): `role_of`, except that a person listed right after
-    another ("les médiateurs Karim Z. et Élodie F.", "Médiateurs : Paul V., Inès M.": nothing but a comma,
-    "et", a slash or a civility between them) plays the same part as the first."""
-    found: list[str] = []
-    for k, (start, end) in enumerate(spans):
-        listed = k > 0 and COORDINATED.fullmatch(fold_chars(text[spans[k - 1][1] : start]))
-        found.append(found[-1] if listed else role_of(text, start, end))
-    return found
-
-
-def role_of(text: str, start: int, end: int) -> str:
-    """The role a person plays, from the nearest cue in the same sentence (officer titles just before win)."""
-    folded = fold_chars(text)
-    ends = _sentence_ends(text)
-    left_edge = max([e for e in ends if e <= start] + [start - 120, 0])
-    right_end = min([e for e in ends if e > end] + [end + 60])
-    left, right = folded[left_edge:start], folded[end:right_end]
-    for role, label in LABELLED.items():
-        if label.search(left):
-            return role
-    if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
-        return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
-    best: tuple[int, str] | None = None
-    for role, cues in lexicon.ROLE_CUES.items():
-        for cue in cues:
-            if cue not in left and cue not in right:
-                continue
-            # a short cue is a whole word ("ti", "mec"); a longer one begins a word (matched to its end)
-            pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
-            for m in re.finditer(pattern, left):
-                distance = len(left) - m.end()
-                if role == "officer":  # a title counts right before the name only ("l'opérateur M. X")
-                    if TITLE_GAP.fullmatch(left[m.end() :]):
-                        return role  # and says who the person is, whatever they then do ("signale")
-                    if distance > 3:
-                        continue
-                if best is None or distance < best[0]:
-                    best = (distance, role)
-            after = re.search(pattern, right)
-            if after and (best is None or after.start() + 1 < best[0]):
-                best = (after.start() + 1, role)
-    role = best[1] if best else "complainant" if FIRST_PERSON.search(folded) else "other"
-    # no cue: in a report written in the first person, a named person is most often the one reporting; but
-    # not one named by who they are to the writer: a child reported for is the victim, a companion a witness
-    if role == "complainant" and (related := RELATED_BEFORE.search(left)):
-        return "victim" if related.group(1) in CHILDREN else "witness" if related.group(1) else "other"
-    return role

@@ -29,8 +29,10 @@ from recoupe.nlp.category import CategoryClassifier
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.gazetteer import Gazetteer, marseille
 from recoupe.nlp.geocoder import Geocoder, Place
-from recoupe.nlp.rules import HABIT, Found, RuleFinder
+from recoupe.nlp.roles import roles_of
+from recoupe.nlp.rules import Found, RuleFinder
 from recoupe.nlp.timeparse import occurrence
+from recoupe.nlp.timewords import HABIT
 from recoupe.ontology.lifetime import die_with_parent
 from recoupe.ontology.loader import ontology
 
@@ -346,7 +348,7 @@ class Extractor:
                 kept.append(again)
         kept.sort(key=lambda f: f.start)
         persons = [(f.start, f.end) for f in kept if f.label == "PERSON"]
-        roles = dict(zip(persons, entities.roles_of(text, persons), strict=True))
+        roles = dict(zip(persons, roles_of(text, persons), strict=True))
         return [Mention(f.start, f.end, f.label, roles.get((f.start, f.end)), f.place) for f in kept]
 
     def _a_name(self, written: str) -> bool:

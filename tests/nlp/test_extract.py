@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +23,16 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 @pytest.fixture(scope="module")
 def extractor() -> Extractor:
     return Extractor()
+
+
+def scored(extractor: Extractor, gold: Path) -> dict[str, Any]:
+    """`recoupe eval nlp`'s report on a gold file."""
+    records = read_gold(gold)
+    evaluation = Evaluation()
+    logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
+    for record, extraction in zip(records, extractor.extract(logs), strict=True):
+        evaluation.add(record, extraction.as_gold())
+    return evaluation.report()
 
 
 def test_a_police_log(extractor: Extractor) -> None:
@@ -317,12 +328,7 @@ def test_no_time_no_place(extractor: Extractor) -> None:
 def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
     """Floors a little under what was measured when this test was written (see the closing note); a change that
     breaks extraction fails here."""
-    records = read_gold(GOLD_DEV)
-    evaluation = Evaluation()
-    logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
-    for record, extraction in zip(records, extractor.extract(logs), strict=True):
-        evaluation.add(record, extraction.as_gold())
-    report = evaluation.report()
+    report = scored(extractor, GOLD_DEV)
     assert report["logs"] == 300
     assert report["entities_exact"]["micro"]["f1"] >= 0.91
     assert report["entities_overlap"]["micro"]["f1"] >= 0.93
@@ -347,12 +353,7 @@ def test_scores_on_the_held_out_sets_hold(
 ) -> None:
     """Three sets written apart from the rules (tests/fixtures/holdout/README.md); b is only ever scored. Floors
     a little under what was measured (docs/extraction.md)."""
-    records = read_gold(FIXTURES / "holdout" / f"{name}.jsonl")
-    evaluation = Evaluation()
-    logs = ((r["id"], r["text"], datetime.fromisoformat(r["reported_at"])) for r in records)
-    for record, extraction in zip(records, extractor.extract(logs), strict=True):
-        evaluation.add(record, extraction.as_gold())
-    report = evaluation.report()
+    report = scored(extractor, FIXTURES / "holdout" / f"{name}.jsonl")
     assert report["logs"] == 50
     assert report["entities_exact"]["micro"]["f1"] >= micro
     assert report["entities_overlap"]["micro"]["f1"] >= overlap

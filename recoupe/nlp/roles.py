@@ -1,0 +1,135 @@
+"""The role each person plays in a log, from the words around the name: a role written as a label, an
+officer's title, the writer's signature or self-introduction, the nearest cue in the sentence."""
+
+from __future__ import annotations
+
+import re
+
+from recoupe.nlp import lexicon
+from recoupe.nlp.entities import AFTER_CIVILITY_RE, alternation
+from recoupe.nlp.folding import fold_chars
+
+CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
+TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
+COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
+# A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : " (folded left context).
+LABELLED = {
+    role: re.compile(
+        rf"(?<![\w]){alternation(words, plural=False)}\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?"
+        rf"(?:{CIVILITY}\s*)?$"
+    )
+    for role, words in lexicon.ROLE_LABELS.items()
+}
+# The writer names themself: "Je soussigné X", "je m'appelle X", "moi, X" (folded text before the name).
+SELF_INTRODUCED = re.compile(
+    rf"(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|moi,)\s*(?:{CIVILITY}\s*)?$"
+)
+# A message from the public: written in the first person, or with its courtesies.
+MESSAGE = re.compile(  # not "nous", "notre": a crew writes "à notre arrivée"
+    r"(?<![\w])(?:(?:je|me|moi|mon|ma|mes|merci|bonjour|cordialement|svp|salutations)(?![\w])|[jm]['’])"
+)
+SIGNATURE_AFTER = re.compile(r"(?:,\s*[^\W\d_][\w'’-]*(?: [\w'’-]+){0,3})?[.!]?\s*$")  # ", parent d'élève"
+FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![\w])|j['’])")  # j'ai, j’en
+
+
+ABBREVIATED = {
+    "m",
+    "mme",
+    "mlle",
+    "mr",
+    "dr",
+    "me",
+    "st",
+    "ste",
+    "av",
+    "bd",
+    "r",
+    "pl",
+    "ch",
+    "imp",
+    "n",
+    "no",
+}
+SENTENCE_END = re.compile(r"[.!?;]\s+|(?<![,:])\n")  # a line ending in "," or ":" goes on ("Cordialement,")
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Offsets where a sentence ends ('M. ', 'Nadia B. ' or 'bd. ' do not end one)."""
+    ends = []
+    for match in SENTENCE_END.finditer(text):
+        word = re.search(r"(\w+)$", text[: match.start()])
+        if (
+            match.group(0).startswith(".")
+            and word
+            and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATED)
+        ):
+            continue
+        ends.append(match.end())
+    return ends
+
+
+# Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
+RELATED_BEFORE = re.compile(
+    r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
+    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur)"
+    r"|certain|certaine|nommee?|surnommee?)\s*,?\s*$"
+)
+CHILDREN = {"fils", "fille", "enfant", "petit-fils", "petite-fille", "neveu", "niece"}
+
+
+def _signature(text: str, folded: str, start: int, end: int) -> bool:
+    """Whether the name signs a message from the public: it opens the last line or sentence, nothing but a
+    short apposition follows ("Nathalie Mercier, parent d'élève"), and the text is a message."""
+    before = AFTER_CIVILITY_RE.sub("", text[:start].rstrip()).rstrip(" \t,")
+    opens = not before or before[-1] in ".!?:\n"
+    return bool(opens and SIGNATURE_AFTER.fullmatch(text, end) and MESSAGE.search(folded))
+
+
+def roles_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The role of each person span (in text order): `role_of`, except that a person listed right after
+    another ("les médiateurs Karim Z. et Élodie F.", "Médiateurs : Paul V., Inès M.": nothing but a comma,
+    "et", a slash or a civility between them) plays the same part as the first."""
+    found: list[str] = []
+    for k, (start, end) in enumerate(spans):
+        listed = k > 0 and COORDINATED.fullmatch(fold_chars(text[spans[k - 1][1] : start]))
+        found.append(found[-1] if listed else role_of(text, start, end))
+    return found
+
+
+def role_of(text: str, start: int, end: int) -> str:
+    """The role a person plays, from the nearest cue in the same sentence (officer titles just before win)."""
+    folded = fold_chars(text)
+    ends = _sentence_ends(text)
+    left_edge = max([e for e in ends if e <= start] + [start - 120, 0])
+    right_end = min([e for e in ends if e > end] + [end + 60])
+    left, right = folded[left_edge:start], folded[end:right_end]
+    for role, label in LABELLED.items():
+        if label.search(left):
+            return role
+    if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
+        return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
+    best: tuple[int, str] | None = None
+    for role, cues in lexicon.ROLE_CUES.items():
+        for cue in cues:
+            if cue not in left and cue not in right:
+                continue
+            # a short cue is a whole word ("ti", "mec"); a longer one begins a word (matched to its end)
+            pattern = r"(?<![\w])" + re.escape(cue) + (r"(?![\w])" if len(cue) <= 3 else r"\w*")
+            for m in re.finditer(pattern, left):
+                distance = len(left) - m.end()
+                if role == "officer":  # a title counts right before the name only ("l'opérateur M. X")
+                    if TITLE_GAP.fullmatch(left[m.end() :]):
+                        return role  # and says who the person is, whatever they then do ("signale")
+                    if distance > 3:
+                        continue
+                if best is None or distance < best[0]:
+                    best = (distance, role)
+            after = re.search(pattern, right)
+            if after and (best is None or after.start() + 1 < best[0]):
+                best = (after.start() + 1, role)
+    role = best[1] if best else "complainant" if FIRST_PERSON.search(folded) else "other"
+    # no cue: in a report written in the first person, a named person is most often the one reporting; but
+    # not one named by who they are to the writer: a child reported for is the victim, a companion a witness
+    if role == "complainant" and (related := RELATED_BEFORE.search(left)):
+        return "victim" if related.group(1) in CHILDREN else "witness" if related.group(1) else "other"
+    return role
