@@ -48,12 +48,8 @@ COLOUR_AFTER_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
 # Iveco").
 MODEL_CODE_RE = re.compile(r"\s+(?:[A-Za-z]{0,3}-?\d+[A-Za-z\d]*|[A-Z]{2,5}|[IVX]{1,4})(?![\w.'’-])")
 CAPITAL_WORD_RE = re.compile(r"\s+[A-Z][a-z]{2,}(?:-[A-Z]?[a-z]+)?(?![\w'’-])")
-TRANSIT = {
-    "bus",
-    "autobus",
-    "tram",
-    "tramway",
-}  # after a bare "de" a complement: "arrêt de bus", "carte de bus"
+# After a bare "de", a transport line is a complement: "arrêt de bus", "carte de bus".
+TRANSIT = {"bus", "autobus", "tram", "tramway"}
 DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|du|au|leur|en|d'un|d'une)\s+$")
 OBJECT_RE = re.compile(rf"(?<![\w]){alternation(lexicon.OBJECTS)}(?![\w])")
 ORG_RE = re.compile(
@@ -75,7 +71,8 @@ RELATED_RE = re.compile(
     r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:fils|fille|mari|femme|épouse|époux|frère"
     r"|s(?:œ|oe)ur|collègue|voisin|voisine|ami|amie|copain|copine|père|mère|enfant|neveu|nièce|cousin|cousine"
     r"|compagnon|compagne|petit-fils|petite-fille|vendeuse|vendeur|employée?|gérante?|maître-nageur"
-    r"|surveillante?)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
+    r"|surveillante?)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))"
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
 )
 LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
     r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
@@ -129,7 +126,8 @@ def _described(text: str, folded: str, match: re.Match[str]) -> int:
         if not made and not MODEL_AFTER_RE.match(folded, end):
             make = MAKE_AFTER_RE.match(folded, end) or _brand(text, end)
             end, made = (make.end(), True) if make else (end, False)
-        while models < 2 and not PLATE_RE.match(text, end + len(text[end:]) - len(text[end:].lstrip())):
+        # a plate is no model
+        while models < 2 and not PLATE_RE.match(text, len(text) - len(text[end:].lstrip())):
             code = MODEL_CODE_RE.match(text, end)
             model = MODEL_AFTER_RE.match(folded, end) or (
                 made and (code or (models == 0 and _brand(text, end)))
