@@ -148,12 +148,8 @@ class Extractor:
         self._common: CommonWords | None = None  # the model's dictionary, loaded with it
         self.geocoder = Geocoder(gazetteer or marseille())
         assets = ontology().vocabulary("AssetType").concepts.values()
-        self.rules = RuleFinder(
-            self.geocoder,
-            [c.labels.fr for c in assets]
-            + [a for c in assets for a in c.alt_labels_fr]
-            + [*lexicon.STREET_FURNITURE],
-        )
+        labels = [label for c in assets for label in (c.labels.fr, *c.alt_labels_fr)]
+        self.rules = RuleFinder(self.geocoder, [*labels, *lexicon.STREET_FURNITURE])
         self.classifier = CategoryClassifier()
         # The rules of a long call run in a forked process beside the model, on the second core: threads
         # would not help, the model holds the interpreter's lock (docs/extraction.md, "Speed").

@@ -130,14 +130,13 @@ class Geocoder:
         # "Porte d'Aix" (Arc de Triomphe de la Porte d'Aix); found only where written with a capital
         self.landmark_short: set[str] = set()
         self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
+        self.quartiers |= {a: self.quartiers[q] for a, q in QUARTIER_ALIASES.items() if q in self.quartiers}
         taken = {*self.streets, *self.quartiers, *(bare(k) for k in self.quartiers)}
         for key in list(self.landmarks):
             short = LANDMARK_HEAD.sub("", key)
             if short != key and len(short) > 3 and short not in self.landmarks and short not in taken:
                 self.landmarks[short] = self.landmarks[key]
                 self.landmark_short.add(short)
-        self.quartiers = {fold(q.name): q for q in gazetteer.quartiers}
-        self.quartiers |= {a: self.quartiers[q] for a, q in QUARTIER_ALIASES.items() if q in self.quartiers}
         # written without its article or particles: "Trois-Lucs", "aux Aygalades", "St-Jérôme"
         self.quartiers_bare = {bare(key): q for key, q in self.quartiers.items()}
         self.postcodes = {q.postcode: q for q in gazetteer.quartiers}

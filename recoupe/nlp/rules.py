@@ -70,13 +70,15 @@ class Found:
     place: Place | None = None
 
 
-def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
-    """One regex for many folded names, longest first, tolerant of spaces, hyphens and apostrophes."""
+def _alternation(keys: Iterable[str], plural_words: bool = False) -> re.Pattern[str]:
+    """One regex for many folded names, longest first, tolerant of spaces, hyphens and apostrophes; with
+    `plural_words`, each word of a name may take its plural ("feux tricolores", "bancs publics")."""
+    plural = "(?:s|x)?" if plural_words else ""
     parts = [
-        r"[\s'’-]+".join(re.escape(w) for w in key.split())
+        r"[\s'’-]+".join(re.escape(w) + ("" if w in FUNCTION_WORDS else plural) for w in key.split())
         for key in sorted(set(keys), key=len, reverse=True)
     ]
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")s?(?![\w])")
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")" + ("" if plural_words else "s?") + r"(?![\w])")
 
 
 LEADING_ARTICLE = re.compile(r"(?:la|le|les|l)[\s'’]+")
@@ -112,15 +114,6 @@ def _bare_arrondissement(text: str, start: int, end: int) -> bool:
     )
 
 
-def _plural_words(keys: Iterable[str]) -> re.Pattern[str]:
-    """Like `_alternation`, each word of a name may take its plural: "feux tricolores", "bancs publics"."""
-    parts = [
-        r"[\s'’-]+".join(re.escape(w) + ("" if w in FUNCTION_WORDS else "(?:s|x)?") for w in key.split())
-        for key in sorted(set(keys), key=len, reverse=True)
-    ]
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])")
-
-
 # What completes a piece of street furniture (folded text): what it holds or serves ("à ordures", "de tri",
 # "de rue", "d'information"), then what kind it is ("publics", "enterrés", "piéton", "STOP").
 ASSET_COMPLEMENT_RE = re.compile(
@@ -150,7 +143,7 @@ class RuleFinder:
     def __init__(self, geocoder: Geocoder, asset_labels: Iterable[str]) -> None:
         self.geocoder = geocoder
         self._pieces: tuple[str | None, tuple[tuple[int, int], ...]] = (None, ())  # the last text's
-        self.asset_re = _plural_words(fold_chars(label) for label in asset_labels)
+        self.asset_re = _alternation((fold_chars(label) for label in asset_labels), plural_words=True)
         self.quartier_re = _alternation([*geocoder.quartiers, *_unarticled(geocoder.quartiers)])
         self.unarticled = set(_unarticled(geocoder.quartiers))
         self.landmark_re = _alternation(geocoder.landmarks)
