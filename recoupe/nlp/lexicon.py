@@ -27,6 +27,7 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
     "witness": tuple(_CUES["witness"]),
     "complainant": tuple(_CUES["complainant"]),
     "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
+    "other": tuple(_CUES["other"]),
 }
 ROLE_LABELS: dict[str, tuple[str, ...]] = {
     role: tuple(words) for role, words in _WORDS["role_labels"].items()

@@ -12,17 +12,47 @@ from recoupe.nlp.folding import fold_chars
 CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
 TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
 COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
-# A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : " (folded left context).
+# A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : ", "la victime Mme "
+# (folded left context); or in brackets right after it: "H. DUBOIS (plaignante)", "I. CHEVALIER (présumé)".
 LABELLED = {
     role: re.compile(
-        rf"(?<![\w]){alternation(words, plural=False)}\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?"
-        rf"(?:{CIVILITY}\s*)?$"
+        rf"(?<![\w]){alternation(words, plural=False)}"
+        rf"(?:\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?|\s+)(?:{CIVILITY}\s*)?$"
     )
+    for role, words in lexicon.ROLE_LABELS.items()
+}
+LABELLED_AFTER = {
+    role: re.compile(rf"\s*\((?:l'|le |la )?{alternation(words, plural=False)}\)")
     for role, words in lexicon.ROLE_LABELS.items()
 }
 # The writer names themself: "Je soussigné X", "je m'appelle X", "moi, X" (folded text before the name).
 SELF_INTRODUCED = re.compile(
     rf"(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|moi,)\s*(?:{CIVILITY}\s*)?$"
+)
+# A name given as others call someone: "un certain Julien", "surnommé Kader", "que les autres appelaient
+# Steph", "qui s'est présenté comme « M. Girard »" (folded text before the name): the one talked about is
+# the suspect, not the writer ("je m'appelle", "qui s'appelle": a name of one's own) nor one called ("j'ai
+# appelé M. X").
+ALIAS = re.compile(
+    r"(?<![\w])(?:une? certaine?|(?:sur)?nommee?s?|(?<!\bai )(?<!\ba )(?<!\bont )(?<![sm]')appelee?s?"
+    r"|appelai(?:en)?t|se (?:dit|disait|disant|fait appeler)|s'est presentee? comme|se presentant comme)"
+    rf"\s*[«\"“]?\s*(?:{CIVILITY}\s*)?$"
+)
+# Who did what to whom: a name right before an act against someone is its author ("Steph a frappé un jeune",
+# "M. Fabre m'insulte", "Dylan B., le fils des voisins, a poussé"), one right after it is who suffered it ("a
+# menacé mon fils Hugo", "a poussé son mari, M. Benali") (folded text after, then before the name).
+HARMED = (
+    r"(?:frapp|menac|pouss|gifl|insult|agress|bouscul|tabass|racket|crach|mordu|bless|poignard|harcel|vol[ae]"
+    r"|arrach|cogn)"
+)
+HARMS = re.compile(
+    r"\s*(?:,[^,.;:!?]{1,60},\s*)?(?:qui\s+)?(?:(?:[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)?"
+    r"(?:a|ont|avait|avaient|aurait|auraient|est venue?|sont venus|vient de|venait de)\s+"
+    r"|[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)(?:deja\s+|encore\s+)?" + HARMED
+)
+HARMED_BY = re.compile(
+    rf"(?<![\w])(?:a|ont|avait|avaient|aurait|auraient)\s+(?:deja\s+)?{HARMED}\w*\s+"
+    rf"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|votre)\s+[\w-]+(?:\s+[\w-]+)?\s*,?\s*)?(?:{CIVILITY}\s*)?$"
 )
 # A message from the public: written in the first person, or with its courtesies.
 MESSAGE = re.compile(  # not "nous", "notre": a crew writes "à notre arrivée"
@@ -71,8 +101,8 @@ def _sentence_ends(text: str) -> list[int]:
 # Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
 RELATED_BEFORE = re.compile(
     r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
-    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur)"
-    r"|certain|certaine|nommee?|surnommee?)\s*,?\s*$"
+    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur))"
+    r"\s*,?\s*$"
 )
 CHILDREN = {"fils", "fille", "enfant", "petit-fils", "petite-fille", "neveu", "niece"}
 
@@ -104,10 +134,14 @@ def role_of(text: str, start: int, end: int) -> str:
     right_end = min([e for e in ends if e > end] + [end + 60])
     left, right = folded[left_edge:start], folded[end:right_end]
     for role, label in LABELLED.items():
-        if label.search(left):
+        if label.search(left) or LABELLED_AFTER[role].match(right):
             return role
     if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
         return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
+    if ALIAS.search(left) or HARMS.match(right):
+        return "suspect"
+    if HARMED_BY.search(left):
+        return "victim"
     best: tuple[int, str] | None = None
     for role, cues in lexicon.ROLE_CUES.items():
         for cue in cues:

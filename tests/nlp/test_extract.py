@@ -120,6 +120,18 @@ def test_roles_from_lists_titles_and_signatures(
         # a crew's "notre arrivée" is no message; a name after "M." at the end is no signature
         ("A notre arrivée dispersion. Un blessé léger, M. COSTA Paulo, transporté par les MP.",
          {"COSTA Paulo": "victim"}),
+        # a name as others call someone is the suspect's; not the writer's own ("je m'appelle")
+        ("Je m'appelle Inès Roux. Un jeune qui se fait appeler Zizou vend devant le hall. Un certain Bilal "
+         "fait le guet.", {"Inès Roux": "complainant", "Zizou": "suspect", "Bilal": "suspect"}),
+        # who did what to whom: the author before the act, the one who suffered it after
+        ("Bonjour, hier M. Serge PONS a bousculé ma mère, Mme Lucie ABADIE, dans le hall. Cordialement",
+         {"Serge PONS": "suspect", "Lucie ABADIE": "victim"}),
+        # who found or noticed the facts is a witness; one only named ("au nom de") is another person
+        ("Bonjour, le concierge, M. Paul VIDAL, a découvert la porte forcée. Le carnet au nom de Mme Anne "
+         "GROS a disparu. Merci", {"Paul VIDAL": "witness", "Anne GROS": "other"}),
+        # a role right before the name without a colon, or in brackets after it; the one who takes the call
+        ("Vers 5h, la victime Mme Rose TANG a trouvé sa vitrine brisée. Appel de Jean NOËL (requérant). Appel "
+         "pris par Sonia.", {"Rose TANG": "victim", "Jean NOËL": "complainant", "Sonia": "officer"}),
     ],
 )  # fmt: skip
 def test_roles_in_messages_from_the_public(
