@@ -58,35 +58,6 @@ ORG_RE = re.compile(
     + r")(?![\w])"
 )
 NAME = r"(?:[A-ZÉÈÊÀÂÎÔÛÇ][\w'’-]+|[A-ZÉÈ]\.)"
-CIVILITY_RE = re.compile(
-    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
-)
-NAMED_RE = re.compile(
-    r"(?<![\w])(?:le nommé|la nommée|identifiée? comme|(?:sur|pré)?nommée?|un certain|une certaine)"
-    r"\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
-)
-# A person named by who they are to someone: "mon fils Enzo", "ma collègue Léa", "un maître-nageur, Romain,"
-# (a first name, and an initial or a surname when there is one).
-RELATED_RE = re.compile(
-    r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:fils|fille|mari|femme|épouse|époux|frère"
-    r"|s(?:œ|oe)ur|collègue|voisin|voisine|ami|amie|copain|copine|père|mère|enfant|neveu|nièce|cousin|cousine"
-    r"|compagnon|compagne|petit-fils|petite-fille|vendeuse|vendeur|employée?|gérante?|maître-nageur"
-    r"|surveillante?)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))"
-    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
-)
-LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
-    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
-    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w])))"
-)
-OFFICER_RE = re.compile(
-    r"(?<![\w])(?:l'|le |la )?(?:"
-    + "|".join(re.escape(t) for t in lexicon.OFFICER_TITLES)
-    + r")\s+("
-    + NAME
-    + r"(?:\s+"
-    + NAME
-    + r")?)"
-)
 BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
 IN_CAPITALS_ONLY = {"vu"}  # "un VU Citroën" is a van; "vu par un témoin" is seen, "M. VU Minh" a name
 
@@ -309,30 +280,3 @@ def named_places(text: str) -> Iterator[Found]:
     """'lycée Thiers', 'hôpital de la Timone', 'métro Castellane': a named landmark, station or school."""
     for match in NAMED_PLACE_RE.finditer(text):
         yield Found(*match.span(), "PLACE")
-
-
-def persons(text: str) -> Iterator[Found]:
-    """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
-    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE, RELATED_RE):
-        for match in pattern.finditer(text):
-            start, end = match.span(1)
-            while end > start and text[end - 1] in ",;:":
-                end -= 1
-            yield Found(start, end, "PERSON")
-
-
-def named_again(text: str, found: list[Found]) -> Iterator[Found]:
-    """Every other place a first name found alone appears ("son fils Enzo … Enzo s'est fait arracher")."""
-    for name in {text[f.start : f.end] for f in found if f.label == "PERSON"}:
-        if " " in name or name.isupper() or len(name) < 3:
-            continue
-        for again in re.finditer(r"(?<![\w'’-])" + re.escape(name) + r"(?![\w'’-])", text):
-            yield Found(*again.span(), "PERSON")
-
-
-def listed_after(text: str, end: int) -> Iterator[Found]:
-    """The names listed right after a person's name ending at `end` ('Karim Z. et Élodie F.', 'Paul V.,
-    Inès M.'), when they look like a first name and a surname (an initial, or a surname in capitals)."""
-    while listed := LISTED_RE.match(text, end):
-        start, end = listed.span(1)
-        yield Found(start, end, "PERSON")

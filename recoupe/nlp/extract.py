@@ -21,15 +21,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain, islice
-from pathlib import Path
 from typing import Any
 
-from recoupe.nlp import entities, lexicon
+from recoupe.nlp import entities, lexicon, names
 from recoupe.nlp.category import CategoryClassifier
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.gazetteer import Gazetteer, marseille
 from recoupe.nlp.geocoder import Geocoder, Place
-from recoupe.nlp.roles import roles_of
+from recoupe.nlp.names import CommonWords
+from recoupe.nlp.roles import MESSAGE, roles_of
 from recoupe.nlp.rules import Found, RuleFinder
 from recoupe.nlp.timeparse import occurrence
 from recoupe.nlp.timewords import HABIT
@@ -90,46 +90,6 @@ class Extraction:
                 for m in self.mentions
             ],
         }
-
-
-class CommonWords:
-    """The model's own dictionary (its lemmatizer's tables: the lemmas of French nouns, verbs, adjectives and
-    adverbs, and the inflected forms of each): one of these words alone is not a name."""
-
-    FUNCTION_WORDS = frozenset({"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en"})
-
-    def __init__(self, lemmas: frozenset[str], forms: Any) -> None:
-        self.lemmas, self.forms = lemmas, forms  # folded lemmas; a lookup table: form → its lemmas
-
-    @staticmethod
-    def of(nlp: Any) -> CommonWords | None:
-        """From the model's files; None when the model has no such tables (then nothing is filtered)."""
-        from spacy.lookups import Lookups
-
-        path = Path(str(nlp.path)) / "lemmatizer" / "lookups" if nlp.path else None
-        if path is None or not (path / "lookups.bin").exists():
-            return None
-        tables = Lookups().from_disk(path)
-        if not tables.has_table("lemma_index") or not tables.has_table("lemma_lookup"):
-            return None
-        index = tables.get_table("lemma_index")
-        lemmas = frozenset(fold_chars(w) for key in index for w in index[key])
-        return CommonWords(lemmas, tables.get_table("lemma_lookup"))
-
-    def common(self, word: str) -> bool:
-        lower = word.lower()
-        folded = fold_chars(lower)
-        if folded in self.FUNCTION_WORDS or folded in self.lemmas:
-            return True
-        return any(fold_chars(lemma) in self.lemmas for lemma in self.forms.get(lower, ()))
-
-    def one_common_word(self, written: str) -> bool:
-        """A single common word, with at most function words around it ("Procédure", "ATTROUPEMENT", "la
-        Patrouille"); names of several common words stay names ("Crédit Mutuel", "Banque Postale")."""
-        words = [
-            w for w in re.findall(r"[^\W\d_]+", written) if fold_chars(w.lower()) not in self.FUNCTION_WORDS
-        ]
-        return len(words) == 1 and self.common(words[0])
 
 
 class Extractor:
@@ -312,11 +272,18 @@ class Extractor:
             replace(f, place=self.geocoder.landmark(text[f.start : f.end]))
             for f in entities.named_places(text)
         ]
-        candidates += list(entities.persons(text))
+        candidates += list(names.persons(text))
+        message = MESSAGE.search(fold_chars(text))
+        candidates += [  # how someone is called, a message's signature: names, not common words
+            f
+            for f in (*names.called(text), *(names.signed(text) if message else ()))
+            if all(self._a_name(w) for w in text[f.start : f.end].split())
+        ]
         for start, end, label, written in ents:
             if label == "PER":
                 match = CIVILITY.match(text[start:end])
                 start += match.end() if match else 0
+                end = names.name_end(text, start, end)
                 if (
                     start < end
                     and any(c.isupper() for c in text[start:end])
@@ -336,10 +303,10 @@ class Extractor:
             if not any(k.start < f.end and f.start < k.end for k in kept):
                 kept.append(f)
         for f in [f for f in kept if f.label == "PERSON"]:  # and the names listed after a person's
-            for listed in entities.listed_after(text, f.end):
+            for listed in names.listed_after(text, f.end):
                 if not any(k.start < listed.end and listed.start < k.end for k in kept):
                     kept.append(listed)
-        for again in list(entities.named_again(text, kept)):  # and a first name each time it comes back
+        for again in list(names.named_again(text, kept)):  # and a first name each time it comes back
             if not any(k.start < again.end and again.start < k.end for k in kept):
                 kept.append(again)
         kept.sort(key=lambda f: f.start)

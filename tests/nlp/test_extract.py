@@ -313,6 +313,27 @@ def test_the_models_persons_are_names(extractor: Extractor) -> None:
     assert kept == [[], ["Karim BOUZID", "Ahmed"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # how someone is called, or calls themself; a title or who they are written with a capital
+        ("Je suis Karima, caissière. Notre vigile, Abdou, a vu un client qu'on appelait Zizou partir.",
+         ["Karima", "Abdou", "Zizou"]),
+        ("Appel transféré au poste. Opérateur : Bastien.", ["Bastien"]),
+        # a message's signature, two persons in one; not a closing word
+        ("Bonjour, encore des tags sur le portail de l'école. Merci d'intervenir.\nYanis et Maëlle TORRES",
+         ["Yanis", "Maëlle TORRES"]),
+        ("Bonjour, encore du bruit cette nuit au 3 rue Curiol. Merci. Cordialement", []),
+        # a surname in capitals after the model's first name; an initial keeps its full stop
+        ("Il s'est fait voler son sac près des vestiaires. Cédric BARON a vu la scène.", ["Cédric BARON"]),
+    ],
+)  # fmt: skip
+def test_names_by_how_they_are_called_and_signed(extractor: Extractor, text: str, found: list[str]) -> None:
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("n-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == found
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")

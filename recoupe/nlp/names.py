@@ -1,0 +1,164 @@
+"""Persons' names in a log: after a civility, a title, "le nommé", who they are to someone ("mon fils
+Enzo"), how they are called ("qui s'appelle Ousmane"), a message's signature; listed after another name, and
+again each time a first name comes back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from recoupe.nlp import lexicon
+from recoupe.nlp.entities import NAME
+from recoupe.nlp.folding import fold_chars
+from recoupe.nlp.rules import Found
+
+CIVILITY_RE = re.compile(
+    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+NAMED_RE = re.compile(
+    r"(?<![\w])(?:le nommé|la nommée|identifiée? comme|(?:sur|pré)?nommée?|un certain|une certaine)"
+    r"\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+# A person named by who they are to someone: "mon fils Enzo", "ma collègue Léa", "un maître-nageur, Romain,"
+# (a first name, and an initial or a surname when there is one).
+RELATED_RE = re.compile(
+    r"(?<![\w])(?i:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:fils|fille|mari|femme|épouse|époux|frère"
+    r"|s(?:œ|oe)ur|collègue|voisin|voisine|ami|amie|copain|copine|père|mère|enfant|neveu|nièce|cousin|cousine"
+    r"|compagnon|compagne|petit-fils|petite-fille|vendeuse|vendeur|employée?|gérante?|maître-nageur"
+    r"|surveillante?|serveur|serveuse|vigile|gardien|gardienne|concierge|apprentie?|stagiaire|livreur|livreuse"
+    r"|chauffeur|responsable|patron|patronne|camarade|beau-frère|belle-s(?:œ|oe)ur|beau-père|belle-mère"
+    r"|jeune)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))"
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
+)
+LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
+    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w])))"
+)
+OFFICER_RE = re.compile(
+    r"(?<![\w])(?:l'|le |la )?(?i:"
+    + "|".join(re.escape(t) for t in lexicon.OFFICER_TITLES)
+    + r")(?:\s*:)?\s+("
+    + NAME
+    + r"(?:\s+"
+    + NAME
+    + r")?)"
+)
+
+
+# A name by how someone is called, or calls themself ("qui s'appelle Ousmane", "qu'on appelait Sofiane",
+# "Je suis Julie", "slt c Karima", "se dit son neveu, « Fabien »"): kept only where no word is a common one.
+CALLED_RE = re.compile(
+    r"(?<![\w'’])(?:[sm]['’]appelle|(?i:je me nomme|je suis|moi c'est|c'est)|c"
+    r"|(?:on|ils|autres|qu'on|l'on)\s+l['’]appel(?:ait|aient|le|lent)|appel(?:ait|aient)"
+    r"|se (?:fait|faisait|faisant) appeler|prénom\s*[,:]"
+    r"|se (?:dit|disant|présent(?:e|ant) comme)(?:\s+(?:son|sa|le|la)\s+[\w-]+)?\s*,?)"
+    r"\s+[«\"“]?\s*(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+)
+# A message's signature: its last line or sentence, one to four words of a name, maybe two persons ("Stéphane
+# et Laura RICCI"), then at most a short apposition (", gérante", " (cordonnerie)", ", 2e étage").
+_SIGNED_WORD = r"[A-ZÉÈÀÂÎÔÇ][\w'’-]*\.?"
+SIGNED_RE = re.compile(
+    rf"(?:^|[.!?:\n])[ \t]*({_SIGNED_WORD}(?:[ \t]+(?:et[ \t]+)?{_SIGNED_WORD}){{0,3}})"
+    r"(?:\s*,\s*[^,.\n]{1,60}|\s*\([^)\n]{1,40}\))?\s*[.!]?\s*$"
+)
+
+
+def called(text: str) -> Iterator[Found]:
+    """Names given as someone is called (CALLED_RE); the caller checks the words are no common ones."""
+    for match in CALLED_RE.finditer(text):
+        yield Found(*match.span(1), "PERSON")
+
+
+def signed(text: str) -> Iterator[Found]:
+    """The names signing a text (SIGNED_RE), each person apart ("Stéphane", "Laura RICCI"); the caller
+    checks the text is a message and the words no common ones."""
+    if match := SIGNED_RE.search(text):
+        start = match.start(1)
+        for part in re.split(r"[ \t]+et[ \t]+", match.group(1)):
+            at = text.index(part, start)
+            start = at + len(part)
+            yield Found(at, start, "PERSON")
+
+
+def persons(text: str) -> Iterator[Found]:
+    """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
+    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE, RELATED_RE):
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            while end > start and text[end - 1] in ",;:":
+                end -= 1
+            yield Found(start, end, "PERSON")
+
+
+SURNAME_AFTER_RE = re.compile(r" ([A-ZÉÈÀÂÎÔÇ][A-ZÉÈÀÂÎÔÇ'’-]+)(?![\w])")  # "Cédric" → "Cédric BARON"
+INITIAL_RE = re.compile(r"(?<![\w])[A-ZÉÈ]$")
+
+
+def name_end(text: str, start: int, end: int) -> int:
+    """Where a name the model found ends: with its initial's full stop ("Sylvie M." before "."), and the
+    surname in capitals after a first name ("Cédric BARON"), not a police abbreviation ("Karim BAC")."""
+    if INITIAL_RE.search(text, start, end) and text[end : end + 1] == ".":
+        return end + 1
+    surname = SURNAME_AFTER_RE.match(text, end)
+    if surname and " " not in text[start:end] and surname.group(1) not in lexicon.NOT_ORGANISATIONS:
+        return surname.end()
+    return end
+
+
+def named_again(text: str, found: list[Found]) -> Iterator[Found]:
+    """Every other place a first name found alone appears ("son fils Enzo … Enzo s'est fait arracher")."""
+    for name in {text[f.start : f.end] for f in found if f.label == "PERSON"}:
+        if " " in name or name.isupper() or len(name) < 3:
+            continue
+        for again in re.finditer(r"(?<![\w'’-])" + re.escape(name) + r"(?![\w'’-])", text):
+            yield Found(*again.span(), "PERSON")
+
+
+def listed_after(text: str, end: int) -> Iterator[Found]:
+    """The names listed right after a person's name ending at `end` ('Karim Z. et Élodie F.', 'Paul V.,
+    Inès M.'), when they look like a first name and a surname (an initial, or a surname in capitals)."""
+    while listed := LISTED_RE.match(text, end):
+        start, end = listed.span(1)
+        yield Found(start, end, "PERSON")
+
+
+class CommonWords:
+    """The model's own dictionary (its lemmatizer's tables: the lemmas of French nouns, verbs, adjectives and
+    adverbs, and the inflected forms of each): one of these words alone is not a name."""
+
+    FUNCTION_WORDS = frozenset({"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en"})
+
+    def __init__(self, lemmas: frozenset[str], forms: Any) -> None:
+        self.lemmas, self.forms = lemmas, forms  # folded lemmas; a lookup table: form → its lemmas
+
+    @staticmethod
+    def of(nlp: Any) -> CommonWords | None:
+        """From the model's files; None when the model has no such tables (then nothing is filtered)."""
+        from spacy.lookups import Lookups
+
+        path = Path(str(nlp.path)) / "lemmatizer" / "lookups" if nlp.path else None
+        if path is None or not (path / "lookups.bin").exists():
+            return None
+        tables = Lookups().from_disk(path)
+        if not tables.has_table("lemma_index") or not tables.has_table("lemma_lookup"):
+            return None
+        index = tables.get_table("lemma_index")
+        lemmas = frozenset(fold_chars(w) for key in index for w in index[key])
+        return CommonWords(lemmas, tables.get_table("lemma_lookup"))
+
+    def common(self, word: str) -> bool:
+        lower = word.lower()
+        folded = fold_chars(lower)
+        if folded in self.FUNCTION_WORDS or folded in self.lemmas:
+            return True
+        return any(fold_chars(lemma) in self.lemmas for lemma in self.forms.get(lower, ()))
+
+    def one_common_word(self, written: str) -> bool:
+        """A single common word, with at most function words around it ("Procédure", "ATTROUPEMENT", "la
+        Patrouille"); names of several common words stay names ("Crédit Mutuel", "Banque Postale")."""
+        words = [
+            w for w in re.findall(r"[^\W\d_]+", written) if fold_chars(w.lower()) not in self.FUNCTION_WORDS
+        ]
+        return len(words) == 1 and self.common(words[0])
