@@ -18,7 +18,7 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
           "novembre", "decembre")  # fmt: skip
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-           "dix": 10, "quinze": 15}  # fmt: skip
+           "neuf": 9, "dix": 10, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40}  # fmt: skip
 
 DURATIONS = {
     "min": timedelta(minutes=1),
@@ -228,6 +228,8 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
     for pattern, start_h, end_h in PERIODS:
         if re.search(pattern, rest):
             base = day or today
+            if day is None and reported.hour < 6 and start_h >= 12:  # "ce soir" written at 00:50: yesterday's
+                base -= timedelta(days=1)
             return _at(base, start_h), _at(base, end_h)
     if day is not None:
         if day == today and re.search(r"\b(ce jour|aujourd'hui)\b", text):
@@ -238,12 +240,13 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
 
 def occurrence(expressions: list[str], reported_at: datetime) -> tuple[datetime, datetime] | None:
     """The interval of the facts from a log's time expressions: the first one that reads, narrowed by a
-    later clock time when the first only gave the day ("le 14/03 … vers 2h")."""
+    later clock time when the first only gave the day or a part of it ("le 14/03 … vers 2h", "ce matin vers
+    7h30")."""
     readable = [(e, iv) for e in expressions if (iv := interval(e, reported_at)) is not None]
     if not readable:
         return None
     start, end = readable[0][1]
-    if end - start >= timedelta(hours=8):
+    if end - start >= timedelta(hours=3):
         for expression, _ in readable[1:]:
             narrowed = interval(expression, min(end, reported_at))  # read it as of the end of that day
             if (

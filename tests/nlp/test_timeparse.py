@@ -103,6 +103,20 @@ def test_a_later_clock_narrows_a_day() -> None:
     )
 
 
+def test_a_later_clock_narrows_a_part_of_the_day() -> None:
+    assert iso(occurrence(["ce matin", "vers 7h30"], MONDAY)) == (
+        "2025-03-17T07:15+01:00",
+        "2025-03-17T07:45+01:00",
+    )
+    # the evening written about after midnight is the day before's; minutes in words
+    after_midnight = datetime.fromisoformat("2025-03-18T00:50:00+01:00")
+    assert iso(interval("ce soir", after_midnight)) == ("2025-03-17T18:00+01:00", "2025-03-18T00:00+01:00")
+    assert iso(interval("il y a vingt minutes", MONDAY)) == (
+        "2025-03-17T09:20+01:00",
+        "2025-03-17T09:20+01:00",
+    )
+
+
 def test_agrees_with_the_demo_citys_truth(tmp_path: Path) -> None:
     """The generator writes times by the same guidelines: the parser must read back what it meant."""
     generate(DemoSettings(out=tmp_path, logs=3000, seed=31))
