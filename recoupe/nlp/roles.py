@@ -27,7 +27,8 @@ LABELLED_AFTER = {
 }
 # The writer names themself: "Je soussigné X", "je m'appelle X", "moi, X" (folded text before the name).
 SELF_INTRODUCED = re.compile(
-    rf"(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|moi,)\s*(?:{CIVILITY}\s*)?$"
+    rf"(?:(?<![\w])(?:je soussignee?|je m'appelle|je me nomme|je suis|moi,|moi c'est)"
+    rf"|(?:^|[.!?\n]|slt|salut|bonjour|bonsoir)\s*,?\s*c(?:'est)?)\s*(?:{CIVILITY}\s*)?$"
 )
 # A name given as others call someone: "un certain Julien", "surnommé Kader", "que les autres appelaient
 # Steph", "qui s'est présenté comme « M. Girard »" (folded text before the name): the one talked about is
@@ -46,13 +47,18 @@ HARMED = (
     r"|arrach|cogn)"
 )
 HARMS = re.compile(
-    r"\s*(?:,[^,.;:!?]{1,60},\s*)?(?:qui\s+)?(?:(?:[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)?"
+    r"\s*,?\s*(?:[^,.;:!?]{1,60},\s*)?(?:qui\s+)?(?:(?:[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)?"
     r"(?:a|ont|avait|avaient|aurait|auraient|est venue?|sont venus|vient de|venait de)\s+"
     r"|[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)(?:deja\s+|encore\s+)?" + HARMED
 )
 HARMED_BY = re.compile(
     rf"(?<![\w])(?:a|ont|avait|avaient|aurait|auraient)\s+(?:deja\s+)?{HARMED}\w*\s+"
     rf"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|votre)\s+[\w-]+(?:\s+[\w-]+)?\s*,?\s*)?(?:{CIVILITY}\s*)?$"
+)
+# Who suffered an act, then by whom: "bousculée par mon collègue Damien VERNET" (folded text before the name).
+HARMED_PASSIVE = re.compile(
+    rf"{HARMED}\w*\s+par\s+(?:(?:mon|ma|son|sa|leur|notre|votre|un|une|le|la|l')\s*[\w-]+\s*,?\s*)?"
+    rf"(?:{CIVILITY}\s*)?$"
 )
 # A message from the public: written in the first person, or with its courtesies.
 MESSAGE = re.compile(  # not "nous", "notre": a crew writes "à notre arrivée"
@@ -101,10 +107,13 @@ def _sentence_ends(text: str) -> list[int]:
 # Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
 RELATED_BEFORE = re.compile(
     r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
-    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur))"
-    r"\s*,?\s*$"
+    r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur"
+    r"|serveur|serveuse|vigile|gardien|gardienne|concierge|commercant|commercante|employee?|vendeur|vendeuse"
+    rf"|caissiere?|surveillante?|passante?))\s*,?\s*(?:{CIVILITY}\s*)?$"
 )
 CHILDREN = {"fils", "fille", "enfant", "petit-fils", "petite-fille", "neveu", "niece"}
+RELATIVES = {"voisin", "voisine", "collegue", "ami", "amie", "mari", "femme", "epouse", "epoux", "compagnon",
+             "compagne", "frere", "soeur"}  # fmt: skip
 
 
 def _signature(text: str, folded: str, start: int, end: int) -> bool:
@@ -138,7 +147,7 @@ def role_of(text: str, start: int, end: int) -> str:
             return role
     if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
         return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
-    if ALIAS.search(left) or HARMS.match(right):
+    if ALIAS.search(left) or HARMS.match(right) or HARMED_PASSIVE.search(left):
         return "suspect"
     if HARMED_BY.search(left):
         return "victim"
@@ -164,6 +173,10 @@ def role_of(text: str, start: int, end: int) -> str:
     role = best[1] if best else "complainant" if FIRST_PERSON.search(folded) else "other"
     # no cue: in a report written in the first person, a named person is most often the one reporting; but
     # not one named by who they are to the writer: a child reported for is the victim, a companion a witness
+    # (who gave the alert as "le gardien, M. X" stays the complainant: a cue said so)
     if role == "complainant" and (related := RELATED_BEFORE.search(left)):
-        return "victim" if related.group(1) in CHILDREN else "witness" if related.group(1) else "other"
+        if related.group(1) in CHILDREN:
+            return "victim"
+        if best is None or related.group(1) in RELATIVES:
+            return "witness"
     return role

@@ -129,6 +129,10 @@ def test_roles_from_lists_titles_and_signatures(
         # who found or noticed the facts is a witness; one only named ("au nom de") is another person
         ("Bonjour, le concierge, M. Paul VIDAL, a découvert la porte forcée. Le carnet au nom de Mme Anne "
          "GROS a disparu. Merci", {"Paul VIDAL": "witness", "Anne GROS": "other"}),
+        # by whom, after a passive act; against whom a complaint is made; who was there in a message
+        ("Je dépose plainte contre M. Hugo RAMOS. Hier j'ai été poussée par mon voisin Karim, le serveur, "
+         "Marco, a tout vu. slt c Nadia", {"Hugo RAMOS": "suspect", "Karim": "suspect", "Marco": "witness",
+                                            "Nadia": "complainant"}),
         # a role right before the name without a colon, or in brackets after it; the one who takes the call
         ("Vers 5h, la victime Mme Rose TANG a trouvé sa vitrine brisée. Appel de Jean NOËL (requérant). Appel "
          "pris par Sonia.", {"Rose TANG": "victim", "Jean NOËL": "complainant", "Sonia": "officer"}),
