@@ -98,6 +98,17 @@ BARE_ARRONDISSEMENT_BEFORE = re.compile(
     r"(?:\(|(?<![\w])(?:dans le|du|marseille)\s|,\s?|[–-]\s)\s*$", re.IGNORECASE
 )
 BARE_ARRONDISSEMENT_AFTER = re.compile(r"\s*(?:$|[),.;:!?/\n–-])")
+# ... or right after a street's name ("12 rue Loubon 3e,"); but after a resident it is a floor ("la dame du
+# 3e", "voisin du 1er").
+AFTER_A_STREET = re.compile(
+    r"(?<![\w])(?:rue|r|bd|bld|boulevard|av|avenue|chemin|ch|place|pl|traverse|trav|impasse|imp|cours|allee|allée"
+    r"|quai)\.?\s+[\w'’ -]{2,30}\s$",
+    re.IGNORECASE,
+)
+A_FLOOR_BEFORE = re.compile(
+    r"(?<![\w])(?:voisine?s?|dame|monsieur|madame|locataires?|habitante?s?|famille|gens|palier)\s+du\s*$",
+    re.IGNORECASE,
+)
 
 
 def _unarticled(names: Iterable[str]) -> list[str]:
@@ -108,8 +119,10 @@ def _unarticled(names: Iterable[str]) -> list[str]:
 
 
 def _bare_arrondissement(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40) : start]
     return bool(
-        BARE_ARRONDISSEMENT_BEFORE.search(text[max(0, start - 12) : start])
+        (BARE_ARRONDISSEMENT_BEFORE.search(before[-12:]) or AFTER_A_STREET.search(before))
+        and not A_FLOOR_BEFORE.search(before)
         and BARE_ARRONDISSEMENT_AFTER.match(text, end)
     )
 
