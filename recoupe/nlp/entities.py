@@ -184,7 +184,9 @@ def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
             return False
         if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name ("Pierre")
             return False
-    if written[:1].isupper() and text[start - 1 : start] == "-":  # "Jean-Pierre"
+    if written[:1].isupper() and (text[start - 1 : start] == "-" or text[end : end + 1] == "-"):
+        return False  # "Jean-Pierre", "Pierre-Olivier"
+    if WHERE_IT_WAS_BEFORE.search(folded, max(0, start - 24), start):  # "dans la poche de ma veste"
         return False
     if NOT_A_THING_AROUND.search(folded, max(0, start - 4), end + 12):  # "joint par téléphone"
         return False
@@ -198,7 +200,13 @@ def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
 NOT_A_THING_AROUND = re.compile(
     r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a )|paves? (?=descell|disjoint|souleve))"
 )
-OBJECT_ADJECTIVE_RE = re.compile(r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?)(?![\w])")
+OBJECT_ADJECTIVE_RE = re.compile(
+    r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?|telescopiques?|coupantes?)(?![\w])"
+)
+# Where a thing was, not the thing: "la poche de ma veste", "au pied de ma chaise" (folded text before).
+WHERE_IT_WAS_BEFORE = re.compile(
+    r"(?<![\w])(?:poche|pied|dessus|dessous) (?:de|du|d')\s*(?:ma |sa |mon |son |la |le |l')?$"
+)
 
 
 def objects(text: str) -> Iterator[Found]:

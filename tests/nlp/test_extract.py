@@ -207,6 +207,9 @@ def test_businesses_by_their_names_and_crews_are_no_organisations(
             "arme de poing", "sac", "pneus usagés", "écouteurs sans fil"}),
         # a means of contact, a compound first name, paving come loose
         ("Requérant : M. LAMBERT Jean-Pierre, joint par téléphone. Pavés descellés.", set()),
+        # where a thing was is no thing taken; what kind a weapon is
+        ("On m'a pris mon portefeuille dans la poche de ma veste ; il avait une matraque télescopique.", {
+            "portefeuille", "matraque télescopique"}),
     ],
 )  # fmt: skip
 def test_objects_are_whole_noun_phrases_and_only_things(
