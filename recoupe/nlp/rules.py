@@ -39,7 +39,8 @@ ARRONDISSEMENT_RE = re.compile(
     r"(?: ?arr(?:\.|ondissement)?)?(?![\w])",
     re.IGNORECASE,
 )
-STREET_WORDS = re.compile(r"[\w'’-]+")
+# Words, an elided article apart ("de l'avenue X": "avenue" heads a street name; "rue d'Aubagne" stays one)
+STREET_WORDS = re.compile(r"(?<=[lLdD]['’])[\w-][\w'’-]*|(?<![\w'’-])(?![lLdD]['’]\w)[\w'’-]+")
 FUNCTION_WORDS = {
     "et",
     "a",
@@ -296,9 +297,9 @@ class RuleFinder:
     def _longest_street(self, text: str, words: list[re.Match[str]], i: int) -> Found | None:
         """Exact names first, longest first; then close matches, never ending on a function word."""
         last = i
-        while last + 1 < len(words) and last - i < 8:
+        while last + 1 < len(words) and last - i < 10:
             gap = text[words[last].end() : words[last + 1].start()]
-            abbreviated = last == i and re.fullmatch(r"\. ?", gap)  # "imp. Mission de France"
+            abbreviated = last == i and re.fullmatch(r"\. ?(?:[ldLD]['’])?", gap)  # "imp. X", "r. d'Aix"
             if re.search(r"[.,;:()!?/]|\s-\s", gap) and not abbreviated:
                 break
             last += 1

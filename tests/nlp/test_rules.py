@@ -97,6 +97,13 @@ def test_a_street_named_after_a_quartier_is_an_address(finder: RuleFinder) -> No
     ]
 
 
+def test_a_street_after_an_elided_article(finder: RuleFinder) -> None:
+    assert spans(finder, "Le Casino de l'avenue Jules Cantini, face au 106 bis r. d'Aix.") == [
+        ("avenue Jules Cantini", "ADDRESS"),
+        ("106 bis r. d'Aix", "ADDRESS"),
+    ]
+
+
 def test_abbreviations_and_a_camera_number_that_is_not_a_house_number(finder: RuleFinder) -> None:
     assert spans(finder, "Dépôt imp. Mission de France.") == [("imp. Mission de France", "ADDRESS")]
     assert spans(finder, "Vu sur la cam 4608 esplanade Saint-Charles.") == [
