@@ -278,8 +278,10 @@ def organisations(text: str) -> Iterator[Found]:
 
 NAMED_PLACE_RE = re.compile(
     r"(?<![\w])(?:h[ôo]pital|lyc[ée]e|coll[èe]ge|[ée]cole|parc|jardin|march[ée]|m[ée]tro|station|gare|stade|[ée]glise"
+    r"|fac|facult[ée]|universit[ée]"
     r"|mairie|piscine|r[ée]sidence|cit[ée]|centre commercial|porte|place|quartier|arr[êe]t|biblioth[èe]que|"
     r"th[ée][âa]tre|mus[ée]e|palais|plage|port)"
+    r"(?:\s+(?:maternelle|élémentaire|primaire|privée|municipale?))?"
     r"(?:\s+(?:de la|de l'|du|des|de|d'))?\s*" + NAME + r"(?:[\s-]+" + NAME + r"){0,3}"
 )
 

@@ -92,8 +92,10 @@ UNARTICLED_BEFORE = re.compile(r"(?:(?<![\w])(?:aux|des|du|au|a|la|le|les)\s+|(?
 # Castellane", "av. de Saint-Just"): the landmark or the street is meant (folded text before the name).
 PART_OF_A_NAME_BEFORE = re.compile(
     r"(?<![\w])(?:hopital|lycee|college|ecole|metro|station|arret|gare|friche|pharmacie|jardins?|parc|eglise"
-    r"|stade|piscine|mairie|prefecture|rue|r|avenue|av|bd|bld|boulevard|chemin|ch|place|pl|cours|crs|traverse"
-    r"|trav|impasse|imp|montee|allee|quai|route|rte)\.?\s+(?:de la |de l'|du |des |de |d')?$"
+    r"|stade|piscine|mairie|prefecture|marche|plage|fac|faculte|universite|musee|theatre|bibliotheque|cinema"
+    r"|rue|r|avenue|av|bd|bld|boulevard|chemin|ch|place|pl|cours|crs|traverse"
+    r"|trav|impasse|imp|montee|allee|quai|route|rte)\.?\s+(?:(?:maternelle|elementaire|primaire|privee"
+    r"|municipale?) )?(?:de la |de l'|du |des |de |d')?$"
 )
 BARE_ARRONDISSEMENT_BEFORE = re.compile(
     r"(?:\(|(?<![\w])(?:dans le|du|marseille)\s|,\s?|[–-]\s)\s*$", re.IGNORECASE
@@ -259,7 +261,7 @@ class RuleFinder:
             article = LEADING_ARTICLE.match(folded, start, end)
             if article and text[start].islower():  # "de la Capelette": the name is "Capelette"
                 start = article.end()
-            before = folded[max(0, start - 16) : start]
+            before = folded[max(0, start - 32) : start]
             named = (
                 text[start].isupper()
                 and (folded[start:end] not in self.unarticled or UNARTICLED_BEFORE.search(before))

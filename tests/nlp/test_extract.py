@@ -302,6 +302,18 @@ def test_a_landmark_by_its_proper_name(extractor: Extractor) -> None:
     ]
 
 
+def test_a_named_place_holding_a_quartiers_name(extractor: Extractor) -> None:
+    """A market, a beach or a school named after its quartier is the place, not the quartier."""
+    text = "Vol au marché de Noailles, puis rixe devant l'école maternelle des Chartreux."
+    result = next(extractor.extract([("np-1", text, datetime.fromisoformat("2025-04-02T18:00:00+02:00"))]))
+    assert [
+        (text[m.start : m.end], m.label) for m in result.mentions if m.label in ("PLACE", "DISTRICT")
+    ] == [
+        ("marché de Noailles", "PLACE"),
+        ("école maternelle des Chartreux", "PLACE"),
+    ]
+
+
 def test_the_models_persons_are_names(extractor: Extractor) -> None:
     """The model takes a capitalised common word opening a sentence for a person ("Rixe", "Chauffeur"), and a
     civility alone; those are not kept, a first name alone is."""
