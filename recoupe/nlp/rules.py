@@ -23,14 +23,20 @@ PLATE_RE = re.compile(
 # A camera by its number ("caméra n°1042", "cam 57", "caméra C14"), the CSU's video, or a camera or a video
 # by whose it is ("caméras du magasin", "vidéo de l'agence", "vidéosurveillance du commerce", "caméra
 # embarquée"); a bare "la vidéo" or "une caméra" is no reference.
-CAMERA_RE = re.compile(
-    r"(?<![\w])(?:cam(?:[ée]ra)?s?\s?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}|(?:vid[ée]o|images?) du CSU"
-    r"|(?:cam[ée]ras?|vid[ée]o(?:surveillance|protection)?|images? de (?:la )?vid[ée]o(?:surveillance)?)"
+_CAMERA_OWNER = (  # whose camera: "caméras du magasin", "caméra 2 du magasin", "caméra de la réserve"
     r"\s+(?:du|de la|de l'|des)\s*(?:magasin|boutique|ville|agence|station|commerce|banque|r[ée]sidence"
     r"|immeuble|parking|bus|tram|m[ée]tro|pharmacie|bureau|gare|supermarch[ée]|centre commercial|mairie"
-    r"|[ée]tablissement|bar|restaurant|tabac|[ée]cole|coll[èe]ge|lyc[ée]e|h[ôo]tel|hall|b[âa]timent)s?"
-    r"|cam[ée]ras? (?:embarqu[ée]es?|pi[ée]tons?))"
-    r"(?![\w])",
+    r"|[ée]tablissement|bar|restaurant|tabac|[ée]cole|coll[èe]ge|lyc[ée]e|h[ôo]tel|hall|b[âa]timent|r[ée]serve"
+    r"|entr[ée]e|cour|quai)s?"
+)
+CAMERA_RE = re.compile(
+    r"(?<![\w])(?:cam(?:[ée]ra)?s?\s?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}(?:"
+    + _CAMERA_OWNER
+    + r"|\s+du CSU)?"
+    r"|(?:vid[ée]o|images?) du CSU"
+    r"|(?:cam[ée]ras?|vid[ée]o(?:surveillance|protection)?|images? de (?:la )?vid[ée]o(?:surveillance)?)"
+    + _CAMERA_OWNER
+    + r"|cam[ée]ras? (?:embarqu[ée]es?|pi[ée]tons?))(?![\w])",
     re.IGNORECASE,
 )
 POSTCODE_RE = re.compile(r"(?<![\w])130(?:0[1-9]|1[0-6])(?![\w])")

@@ -97,6 +97,14 @@ def test_a_street_named_after_a_quartier_is_an_address(finder: RuleFinder) -> No
     ]
 
 
+def test_a_numbered_camera_with_its_owner(finder: RuleFinder) -> None:
+    assert spans(finder, "Tout est sur la caméra 2 du magasin et la cam 214 du CSU.") == [
+        ("caméra 2 du magasin", "CAMERA"),
+        ("cam 214 du CSU", "CAMERA"),
+    ]
+    assert spans(finder, "Réquisition des images de la vidéo du CSU.") == [("vidéo du CSU", "CAMERA")]
+
+
 def test_a_street_after_an_elided_article(finder: RuleFinder) -> None:
     assert spans(finder, "Le Casino de l'avenue Jules Cantini, face au 106 bis r. d'Aix.") == [
         ("avenue Jules Cantini", "ADDRESS"),
