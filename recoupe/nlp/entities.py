@@ -19,16 +19,13 @@ def alternation(words: tuple[str, ...], plural: bool = True) -> str:
     ordered = sorted({fold_chars(w) for w in words}, key=len, reverse=True)
     if not plural:
         return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
-    return (
-        "(?:"
-        + "|".join(
-            r"\s+".join(
-                re.escape(w) + ("" if w.rstrip("'") in _LINKS else "(?:s|x)?") for w in phrase.split()
-            )
-            for phrase in ordered
+
+    def plural_word(word: str) -> str:  # each part of a hyphenated word too ("marteaux-piqueurs")
+        return "-".join(
+            re.escape(w) + ("" if w.rstrip("'") in _LINKS else "(?:s|x)?") for w in word.split("-")
         )
-        + ")"
-    )
+
+    return "(?:" + "|".join(r"\s+".join(plural_word(w) for w in phrase.split()) for phrase in ordered) + ")"
 
 
 KIND = alternation(lexicon.VEHICLE_KINDS)
@@ -155,7 +152,14 @@ OBJECT_COMPLEMENT_RE = re.compile(
 )
 OBJECT_COLOUR_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
 WORN_RE = re.compile(r"(?<![\w])en\s+$")
-OBJECT_BRAND_RE = re.compile(r"\s+(?:[A-Z][a-z]+|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w.'’-])")  # Dell, DJI, PS5
+OBJECT_BRAND_RE = re.compile(  # Dell, DJI, PS5, Ray-Ban
+    r"\s+(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w.'’-])"
+)
+# A model's number after a thing named by its maker ("iPhone 14", "Galaxy S23"), not a house number.
+MODEL_NUMBER_RE = re.compile(
+    r"\s+[A-Z]?\d{1,2}(?:\s+(?:Pro|Max|Plus|Mini|Ultra))*(?![\w/:]|[,.]\d|\s+(?:bis|ter|rue|r\.|bd|av))"
+)
+BY_ITS_MAKER = {"iphone", "ipad", "galaxy", "macbook", "playstation", "xbox", "pixel"}
 
 
 # Not a brand: a civility or a street begins there ("la vidéo montre Madame X", "téléphone rue de Rome").
@@ -205,7 +209,8 @@ OBJECT_ADJECTIVE_RE = re.compile(
 )
 # Where a thing was, not the thing: "la poche de ma veste", "au pied de ma chaise" (folded text before).
 WHERE_IT_WAS_BEFORE = re.compile(
-    r"(?<![\w])(?:poche|pied|dessus|dessous) (?:de|du|d')\s*(?:ma |sa |mon |son |la |le |l')?$"
+    r"(?<![\w])(?:(?:poche|pied|dessus|dessous) (?:de|du|d')\s*(?:ma |sa |mon |son |la |le |l')?"
+    r"|dans (?:mon|ma|son|sa|leur|notre|votre) )$"
 )
 
 
@@ -227,6 +232,8 @@ def objects(text: str) -> Iterator[Found]:
             and (complement.group(1) is None or text[complement.start(1)].islower())
         ):
             end = complement.end()
+        number = MODEL_NUMBER_RE.match(text, end) if folded[match.start() : end] in BY_ITS_MAKER else None
+        end = number.end() if number else end
         adjective = OBJECT_ADJECTIVE_RE.match(folded, end)
         end = adjective.end() if adjective else end
         colour = OBJECT_COLOUR_RE.match(folded, end)

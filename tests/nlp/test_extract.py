@@ -207,6 +207,10 @@ def test_businesses_by_their_names_and_crews_are_no_organisations(
             "arme de poing", "sac", "pneus usagés", "écouteurs sans fil"}),
         # a means of contact, a compound first name, paving come loose
         ("Requérant : M. LAMBERT Jean-Pierre, joint par téléphone. Pavés descellés.", set()),
+        # each part of a hyphenated word in the plural; a model's number after its maker's name; a brand with
+        # a hyphen; what a thing was in is no thing taken
+        ("Ils démarrent les marteaux-piqueurs ; vol d'un iPhone 14 Pro et de lunettes de soleil Ray-Ban dans "
+         "mon sac.", {"marteaux-piqueurs", "iPhone 14 Pro", "lunettes de soleil Ray-Ban"}),
         # where a thing was is no thing taken; what kind a weapon is
         ("On m'a pris mon portefeuille dans la poche de ma veste ; il avait une matraque télescopique.", {
             "portefeuille", "matraque télescopique"}),
