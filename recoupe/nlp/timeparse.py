@@ -171,9 +171,12 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
         word, count, unit = match.groups()[:3] if match.group(1) else match.groups()[3:]
         since = reported - (int(count) if count.isdigit() else NUMBERS[count]) * DURATIONS[unit[:3]]
         return (since, reported) if word == "depuis" else (since, since)
+    if spoken := re.search(r"il y a (un quart d'heure|une demi-heure|une heure et demie)", text):
+        since = reported - timedelta(minutes={"u": 15, "d": 30}.get(spoken.group(1)[4], 90))
+        return since, since
     if re.search(r"\ba l'instant\b", text):
         return reported, reported
-    if re.search(r"\bweek-end\b", text):  # the last one begun: Saturday 00:00 to Monday 00:00
+    if re.search(r"\b(?:week-?end|we|w-e)\b", text):  # the last one begun: Saturday 00:00 to Monday 00:00
         saturday = _last_weekday("samedi", today, allow_today=True)
         if re.search(r"\b(dernier|passe)\b", text) and today - saturday < timedelta(days=2):
             saturday -= timedelta(days=7)  # "le week-end dernier" said on that Sunday is the one before

@@ -36,7 +36,8 @@ DAY = (
     + r"|\d{1,2}))?"
     + r"|"
     + DATE
-    + r"|(?:le |ce )week[- ]end(?: dernier| pass[ée])?|la semaine derni[èe]re|la semaine pass[ée]e)"
+    + r"|(?:le |ce )(?:week[- ]?end|we|w-e)(?: dernier| pass[ée])?"
+    + r"|la semaine derni[èe]re|la semaine pass[ée]e)"
 )
 APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
 COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
@@ -49,6 +50,7 @@ TIME_RE = re.compile(
     r"(?<![\w])(?:"
     + r"(?:depuis|dans|pendant) (?:au moins |plus de |environ )?" + COUNT + r" " + UNIT
     + r"|il y a " + COUNT + r" ?" + UNIT
+    + r"|il y a (?:un quart d'heure|une demi-heure|une heure et demie)"
     + r"|depuis (?:le d[ée]but|la fin) (?:de la|du|de l') (?:semaine|mois|ann[ée]e)"
     + r"(?: (?:de |d')" + MONTH + ")?"
     + r"|cette semaine|cette ann[ée]e|ce mois(?:[- ]ci)?"

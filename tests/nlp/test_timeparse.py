@@ -115,6 +115,8 @@ def test_a_later_clock_narrows_a_part_of_the_day() -> None:
         "2025-03-17T09:20+01:00",
         "2025-03-17T09:20+01:00",
     )
+    assert iso(interval("il y a un quart d'heure", MONDAY))[0] == "2025-03-17T09:25+01:00"
+    assert iso(interval("ce we", MONDAY)) == ("2025-03-15T00:00+01:00", "2025-03-17T00:00+01:00")
 
 
 def test_agrees_with_the_demo_citys_truth(tmp_path: Path) -> None:
