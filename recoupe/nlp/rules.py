@@ -120,6 +120,9 @@ A_FLOOR_BEFORE = re.compile(
 )
 
 
+A_SERVICE = re.compile(r"eclairage public|proprete|voirie")  # a city service, named as a street fixture is
+
+
 def _unarticled(names: Iterable[str]) -> list[str]:
     """The quartier names that begin with an article, without it: "les trois lucs" → "trois lucs"."""
     return [
@@ -244,6 +247,10 @@ class RuleFinder:
             written = text[start:end]
             if NOT_AN_ASSET_BEFORE.search(folded, max(0, start - 12), start):
                 continue  # "sacs poubelle", "local poubelles", "M. FONTAINE"
+            if A_SERVICE.match(folded, start) and (
+                not folded[:start].strip() or re.search(r"service\s+$", folded[max(0, start - 12) : start])
+            ):
+                continue  # "Service éclairage public : …", a log headed "ÉCLAIRAGE PUBLIC - …": who writes
             if " " not in written and written[:1].isupper() and (not written.isupper() or not shouting):
                 before = text[max(0, start - 3) : start].rstrip()
                 if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name

@@ -97,6 +97,11 @@ def test_a_street_named_after_a_quartier_is_an_address(finder: RuleFinder) -> No
     ]
 
 
+def test_a_city_service_is_no_street_fixture(finder: RuleFinder) -> None:
+    assert spans(finder, "Service éclairage public : candélabre renversé.") == [("candélabre", "ASSET")]
+    assert spans(finder, "Panne de l'éclairage public.") == [("éclairage public", "ASSET")]
+
+
 def test_a_numbered_camera_with_its_owner(finder: RuleFinder) -> None:
     assert spans(finder, "Tout est sur la caméra 2 du magasin et la cam 214 du CSU.") == [
         ("caméra 2 du magasin", "CAMERA"),
