@@ -274,6 +274,9 @@ class Extractor:
         ]
         candidates += list(names.persons(text))
         message = MESSAGE.search(fold_chars(text))
+        candidates += [  # after a title and a colon: without the common words around the name
+            f for f in (self._without_common_words(text, f) for f in names.persons(text, unsure=True)) if f
+        ]
         candidates += [  # how someone is called, a message's signature: names, not common words
             f
             for f in (*names.called(text), *(names.signed(text) if message else ()))
@@ -321,6 +324,23 @@ class Extractor:
             return False
         # a surname is written in capitals, and may be a common word ("BRUN", "PETIT"): kept
         return self._common is None or written.isupper() or not self._common.one_common_word(written)
+
+    def _without_common_words(self, text: str, found: Found) -> Found | None:
+        """The name without the common or function words before and after it; None when nothing is left
+        ("Va-et-vient", "Des" open a sentence after "Médiateurs :")."""
+        written = text[found.start : found.end]
+        if any(len(w) > 1 and w.isupper() for w in written.split()):  # a surname in capitals: a name
+            return found
+        words = [
+            m
+            for m in re.finditer(r"\S+", written)
+            if len(m.group().strip(".")) <= 1  # an initial
+            or self._common is None
+            or not any(self._common.common(w) for w in re.split(r"[-'’]", m.group().strip(".,")) if w)
+        ]
+        if not words or len(words[0].group().strip(".")) <= 1:
+            return None
+        return replace(found, start=found.start + words[0].start(), end=found.start + words[-1].end())
 
     def _names_an_organisation(self, written: str) -> bool:
         """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not

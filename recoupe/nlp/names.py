@@ -32,14 +32,28 @@ RELATED_RE = re.compile(
     r"|jeune)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))"
     r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
 )
-LISTED_RE = re.compile(  # a name listed after another: a first name, then an initial or a surname in capitals
-    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"
-    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w])))"
+LISTED_RE = re.compile(  # a name listed after another: a first name and an initial or a surname in capitals,
+    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"  # or the surname first ("BRUNO Marc, PAOLI Anne")
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w]))"
+    r"|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+\s+[A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?![\w'’-]))"
+)
+# A unit's abbreviation between a title and the name: "Opérateur CSU : Mme X", "Agent ASVP LOPEZ".
+UNIT = (
+    r"(?:\s+(?:"
+    + "|".join(re.escape(a) for a in sorted(lexicon.NOT_ORGANISATIONS, key=len, reverse=True))
+    + r"))?"
 )
 OFFICER_RE = re.compile(
-    r"(?<![\w])(?:l'|le |la )?(?i:"
-    + "|".join(re.escape(t) for t in lexicon.OFFICER_TITLES)
-    + r")(?:\s*:)?\s+("
+    r"(?<![\w])(?:l'|le |la )?(?:"  # the title capitalised or not ("Opérateur : X"); shouted, the model's
+    + "|".join(
+        f"[{t[0].upper()}{t[0]}]{re.escape(t[1:])}"
+        for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
+    )
+    + r")s?"
+    + UNIT
+    + r"(\s*:)?\s+(?!(?:"
+    + "|".join(re.escape(a) for a in lexicon.NOT_ORGANISATIONS)
+    + r")(?![\w]))(?P<name>"
     + NAME
     + r"(?:\s+"
     + NAME
@@ -82,11 +96,15 @@ def signed(text: str) -> Iterator[Found]:
             yield Found(at, start, "PERSON")
 
 
-def persons(text: str) -> Iterator[Found]:
-    """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', or an officer's title."""
-    for pattern in (CIVILITY_RE, NAMED_RE, OFFICER_RE, RELATED_RE):
+def persons(text: str, unsure: bool = False) -> Iterator[Found]:
+    """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', an officer's title, or who they are
+    to someone; with `unsure`, only those after a title followed by a colon, where a sentence may open instead
+    ("Médiateurs : Occupation du hall"): the caller leaves out their common words."""
+    for pattern in (OFFICER_RE,) if unsure else (CIVILITY_RE, NAMED_RE, OFFICER_RE, RELATED_RE):
         for match in pattern.finditer(text):
-            start, end = match.span(1)
+            if pattern is OFFICER_RE and bool(match.group(1)) != unsure:
+                continue
+            start, end = match.span("name") if pattern is OFFICER_RE else match.span(1)
             while end > start and text[end - 1] in ",;:":
                 end -= 1
             yield Found(start, end, "PERSON")

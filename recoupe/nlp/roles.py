@@ -10,7 +10,9 @@ from recoupe.nlp.entities import AFTER_CIVILITY_RE, alternation
 from recoupe.nlp.folding import fold_chars
 
 CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
-TITLE_GAP = re.compile(rf"[\s,:]*(?:{CIVILITY}\s*)?")  # between an officer's title and the name
+UNITS = "|".join(re.escape(a.lower()) for a in lexicon.NOT_ORGANISATIONS)
+# between an officer's title and the name: a unit, a colon, a civility ("opérateur CSU : Mme ")
+TITLE_GAP = re.compile(rf"s?(?:\s+(?:{UNITS})(?![\w]))?[\s,:]*(?:{CIVILITY}\s*)?")
 COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
 # A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : ", "la victime Mme "
 # (folded left context); or in brackets right after it: "H. DUBOIS (plaignante)", "I. CHEVALIER (présumé)".

@@ -71,6 +71,11 @@ def test_a_police_log(extractor: Extractor) -> None:
         # the second of a list plays the part of the first (a title right before the first)
         ("Ronde des médiatrices Julie P. et Samia K. place Castellane à 15h.", "Samia K.", "officer"),
         ("Équipe de nuit : les agents Marc T., Ludovic R. sur le cours Belsunce.", "Ludovic R.", "officer"),
+        # a unit between the title and the name; firefighters' ranks; a plural title before a colon
+        ("Opérateur CSU : Mme NAVARRO. Caméra 214.", "NAVARRO", "officer"),
+        ("Agent ASVP LOPEZ et sergent-chef MOREAU sur place.", "LOPEZ", "officer"),
+        ("Agent ASVP LOPEZ et sergent-chef MOREAU sur place.", "MOREAU", "officer"),
+        ("Policiers : BRUNO Marc, PAOLI Anne.", "BRUNO Marc", "officer"),
         # a civility or a colon between the title and the name
         ("Images relues par l'opératrice Mme ARNAUD : deux hommes forcent la vitrine.", "ARNAUD", "officer"),
         ("Tags signalés par l'agent de propreté M. Hugo FABRE rue d'Aubagne.", "Hugo FABRE", "officer"),
@@ -334,6 +339,13 @@ def test_the_models_persons_are_names(extractor: Extractor) -> None:
         for text, result in zip(texts, results, strict=True)
     ]
     assert kept == [[], ["Karim BOUZID", "Ahmed"]]
+
+
+def test_a_sentence_after_a_title_and_a_colon_is_no_name(extractor: Extractor) -> None:
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    for text in ("Binôme de médiateurs : Va-et-vient d'acheteurs au 20 bd National.", "Opérateur PC : RAS."):
+        result = next(extractor.extract([("t-1", text, reported)]))
+        assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == []
 
 
 @pytest.mark.parametrize(
