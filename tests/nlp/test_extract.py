@@ -398,33 +398,43 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
     breaks extraction fails here."""
     report = scored(extractor, GOLD_DEV)
     assert report["logs"] == 300
-    assert report["entities_exact"]["micro"]["f1"] >= 0.91
-    assert report["entities_overlap"]["micro"]["f1"] >= 0.93
-    assert report["entities_exact"]["PERSON"]["f1"] >= 0.90
-    assert report["entities_exact"]["ORG"]["f1"] >= 0.80
+    assert report["entities_exact"]["micro"]["f1"] >= 0.93
+    assert report["entities_overlap"]["micro"]["f1"] >= 0.95
+    assert report["entities_exact"]["PERSON"]["f1"] >= 0.95
+    assert report["entities_exact"]["ORG"]["f1"] >= 0.88
     assert report["entities_exact"]["OBJECT"]["f1"] >= 0.79
     assert report["entities_exact"]["VEHICLE"]["f1"] >= 0.92
     assert report["entities_exact"]["DISTRICT"]["f1"] >= 0.92
     assert report["entities_exact"]["ASSET"]["f1"] >= 0.92
     assert report["entities_exact"]["ADDRESS"]["f1"] >= 0.93
-    assert report["time_accuracy"] >= 0.91
+    assert report["time_accuracy"] >= 0.94
     assert report["geocoding_within_1km"] >= 0.9
     assert report["category_accuracy"] >= 0.72
-    assert report["role_accuracy"] >= 0.80
+    assert report["role_accuracy"] >= 0.85
 
 
 @pytest.mark.parametrize(
-    ("name", "micro", "overlap"), [("a", 0.95, 0.95), ("b", 0.85, 0.89), ("c", 0.87, 0.89)]
+    ("name", "micro", "overlap", "roles", "categories"),
+    [
+        ("a", 0.95, 0.95, 0.78, None),
+        ("b", 0.87, 0.91, 0.66, 0.88),
+        ("c", 0.92, 0.92, 0.82, None),
+        ("d", 0.92, 0.93, 0.74, None),
+        ("e", 0.79, 0.87, 0.69, 0.86),
+    ],
 )
 def test_scores_on_the_held_out_sets_hold(
-    extractor: Extractor, name: str, micro: float, overlap: float
+    extractor: Extractor, name: str, micro: float, overlap: float, roles: float, categories: float | None
 ) -> None:
-    """Three sets written apart from the rules (tests/fixtures/holdout/README.md); b is only ever scored. Floors
-    a little under what was measured (docs/extraction.md)."""
+    """Five sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever scored,
+    and the category model never learned from them (it did from a, c and d: their categories are not floored
+    here). Floors a little under what was measured (docs/extraction.md)."""
     report = scored(extractor, FIXTURES / "holdout" / f"{name}.jsonl")
     assert report["logs"] == 50
     assert report["entities_exact"]["micro"]["f1"] >= micro
     assert report["entities_overlap"]["micro"]["f1"] >= overlap
+    assert report["role_accuracy"] >= roles
+    assert categories is None or report["category_accuracy"] >= categories
 
 
 @pytest.mark.parametrize(
