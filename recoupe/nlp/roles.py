@@ -106,7 +106,8 @@ def _sentence_ends(text: str) -> list[int]:
     return ends
 
 
-# Who a person is to the writer, right before the name (folded): "mon fils ", "ma collègue ", "un certain ".
+# Who a person is to the writer or to the scene, right before the name (folded): "mon fils ", "ma collègue ",
+# "le serveur, ", "sa voisine, Mme ".
 RELATED_BEFORE = re.compile(
     r"(?<![\w])(?:mon|ma|son|sa|notre|votre|leur|un|une|le|la)\s+(?:(fils|fille|enfant|petit-fils|petite-fille"
     r"|neveu|niece|voisin|voisine|collegue|ami|amie|mari|femme|epouse|epoux|compagnon|compagne|frere|soeur"
