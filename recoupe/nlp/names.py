@@ -37,11 +37,12 @@ LISTED_RE = re.compile(  # a name listed after another: a first name and an init
     r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w]))"
     r"|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+\s+[A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?![\w'’-]))"
 )
-# A unit's abbreviation between a title and the name: "Opérateur CSU : Mme X", "Agent ASVP LOPEZ".
-UNIT = (
-    r"(?:\s+(?:"
+# Police-log abbreviations: a unit between a title and the name ("Opérateur CSU : Mme X", "Agent ASVP
+# LOPEZ"), never the name itself ("Opérateur PC : RAS").
+ABBREVIATION = (
+    r"(?:"
     + "|".join(re.escape(a) for a in sorted(lexicon.NOT_ORGANISATIONS, key=len, reverse=True))
-    + r"))?"
+    + r")(?![\w])"
 )
 OFFICER_RE = re.compile(
     r"(?<![\w])(?:l'|le |la )?(?:"  # the title capitalised or not ("Opérateur : X"); shouted, the model's
@@ -49,11 +50,11 @@ OFFICER_RE = re.compile(
         f"[{t[0].upper()}{t[0]}]{re.escape(t[1:])}"
         for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
     )
-    + r")s?"
-    + UNIT
-    + r"(\s*:)?\s+(?!(?:"
-    + "|".join(re.escape(a) for a in lexicon.NOT_ORGANISATIONS)
-    + r")(?![\w]))(?P<name>"
+    + r")s?(?:\s+"
+    + ABBREVIATION
+    + r")?(\s*:)?\s+(?!"
+    + ABBREVIATION
+    + r")(?P<name>"
     + NAME
     + r"(?:\s+"
     + NAME
