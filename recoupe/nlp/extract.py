@@ -15,10 +15,10 @@ import re
 import signal
 import weakref
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain, islice
 from typing import Any
@@ -43,7 +43,8 @@ CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Mon
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
 BESIDE_CHUNK = 16  # logs sent to it at a time
-ReadLog = tuple[str, str, datetime, list[tuple[int, int, str, str]]]  # id, text, reported_at, model entities
+Log = tuple[str, str, datetime]  # id, text, reported_at
+ReadLog = tuple[str, str, datetime, list[tuple[int, int, str, str]]]  # the same and the model's entities
 _log = logging.getLogger(__name__)
 HOME = re.compile(r"(j'habite|domicil|demeurant|mon adresse|chez moi)[^.]{0,25}$", re.IGNORECASE)
 
@@ -116,6 +117,7 @@ class Extractor:
         self.rules_beside = rules_beside and len(os.sched_getaffinity(0)) > 1
         self._beside: ProcessPoolExecutor | None = None
         self._beside_pid = 0
+        self.read_beside = 0  # logs whose model pass the process beside made (the benchmark reports it)
 
     @property
     def nlp(self) -> Any:
@@ -147,24 +149,36 @@ class Extractor:
         head = list(islice(logs, BESIDE_MIN))  # enough to pay for the process beside?
         if not head:  # nothing to read: the model is not even loaded (a re-ingestion with nothing new)
             return
-        docs = self.nlp.pipe(
-            ((text, (log_id, text, reported_at)) for log_id, text, reported_at in chain(head, logs)),
-            as_tuples=True,
-            batch_size=batch_size,
-            n_process=self.processes,
-        )
-        logs_read = ((*log, model_entities(doc)) for doc, log in docs)
         if self.rules_beside and len(head) >= BESIDE_MIN:
-            yield from self._beside_extractions(logs_read)
+            yield from self._beside_extractions(chain(head, logs), batch_size)
         else:
-            for log in logs_read:
+            for log in self._read(chain(head, logs), batch_size):
                 yield self._extraction(*log)
 
-    def _beside_extractions(self, logs_read: Iterator[ReadLog]) -> Iterator[Extraction]:
+    def _read(self, logs: Iterable[Log], batch_size: int) -> Iterator[ReadLog]:
+        """The logs with the model's entities, in order."""
+        docs = self.nlp.pipe(
+            ((log[1], log) for log in logs), as_tuples=True, batch_size=batch_size, n_process=self.processes
+        )
+        return ((*log, model_entities(doc)) for doc, log in docs)
+
+    def _beside_extractions(self, logs: Iterator[Log], batch_size: int) -> Iterator[Extraction]:
         """The model reads here while the process beside applies the rules to what it has read, chunk by
-        chunk; a process that dies leaves its chunk, and the rest of the call, to this one."""
+        chunk. When that process has caught up, it also takes the next chunk whole, its model pass included:
+        the rules alone leave its core idle about half the time (docs/extraction.md, "Speed"). In order; a
+        process that dies leaves its chunks, and the rest of the call, to this one."""
         pool: ProcessPoolExecutor | None = self._beside_pool()
-        waiting: deque[tuple[Future[list[Extraction]] | None, list[ReadLog]]] = deque()
+        chunks: deque[_Chunk] = deque()  # every chunk, in the order read
+        modelled: deque[_Chunk] = deque()  # those the model reads here, in order, until it has read them
+        per_batch = max(1, batch_size // BESIDE_CHUNK)  # the chunks one batch of the model gives at once
+
+        def submit(work: Callable[[Any], list[Extraction]], payload: Any) -> Future[list[Extraction]] | None:
+            if pool is not None:
+                try:
+                    return pool.submit(work, payload)
+                except BrokenProcessPool:
+                    broken()
+            return None
 
         def broken() -> None:
             nonlocal pool
@@ -172,39 +186,42 @@ class Extractor:
                 _log.warning("the rules' process beside the model stopped: the rules run here instead")
             pool = self._beside = None
 
-        def send(chunk: list[ReadLog]) -> None:
-            future = None
-            if pool is not None:
+        def caught_up() -> bool:  # at most the last batch's rules left to apply, and no whole chunk
+            busy = [c for c in chunks if c.future is not None and not c.future.done()]
+            return len(busy) <= per_batch and not any(c.whole for c in busy)
+
+        def model_input() -> Iterator[tuple[str, Log]]:
+            while chunk := _Chunk(list(islice(logs, BESIDE_CHUNK))):
+                chunks.append(chunk)
+                if pool is not None and caught_up():
+                    chunk.future = submit(_beside_whole, chunk.logs)
+                    if chunk.future is not None:
+                        chunk.whole = True
+                        self.read_beside += len(chunk.logs)
+                        continue
+                modelled.append(chunk)
+                yield from ((log[1], log) for log in chunk.logs)
+
+        def received(chunk: _Chunk) -> list[Extraction]:
+            if chunk.future is not None:
                 try:
-                    future = pool.submit(_beside_chunk, chunk)
+                    return chunk.future.result()
                 except BrokenProcessPool:
                     broken()
-            waiting.append((future, chunk))
+            read = chunk.read if not chunk.whole else list(self._read(chunk.logs, BESIDE_CHUNK))
+            return [self._extraction(*log) for log in read]
 
-        def received() -> Iterator[Extraction]:
-            future, chunk = waiting.popleft()
-            if future is not None:
-                try:
-                    found = future.result()
-                except BrokenProcessPool:
-                    broken()
-                else:
-                    yield from found
-                    return
-            yield from (self._extraction(*log) for log in chunk)
-
-        chunk: list[ReadLog] = []
-        for log in logs_read:
-            chunk.append(log)
-            if len(chunk) == BESIDE_CHUNK:
-                send(chunk)
-                chunk = []
-            while waiting and (waiting[0][0] is None or waiting[0][0].done()):
-                yield from received()
-        if chunk:
-            send(chunk)
-        while waiting:
-            yield from received()
+        docs = self.nlp.pipe(model_input(), as_tuples=True, batch_size=batch_size, n_process=self.processes)
+        for doc, log in docs:
+            chunk = modelled[0]
+            chunk.read.append((*log, model_entities(doc)))
+            if len(chunk.read) == len(chunk.logs):
+                modelled.popleft()
+                chunk.future = submit(_beside_chunk, chunk.read)
+            while chunks and chunks[0].ready():
+                yield from received(chunks.popleft())
+        while chunks:
+            yield from received(chunks.popleft())
 
     def _beside_pool(self) -> ProcessPoolExecutor:
         """The process beside the model, forked once (again in a forked child) with this extractor loaded."""
@@ -367,6 +384,25 @@ class Extractor:
 _BESIDE: Extractor | None = None  # the extractor a forked rules process works for
 
 
+@dataclass
+class _Chunk:
+    """Up to BESIDE_CHUNK logs of a call, and where their extractions are being made."""
+
+    logs: list[Log]
+    read: list[ReadLog] = field(default_factory=list)  # with the model's entities, once read here
+    future: Future[list[Extraction]] | None = None  # the process beside's work on them
+    whole: bool = False  # sent before the model read them: the process beside runs the model too
+
+    def __bool__(self) -> bool:
+        return bool(self.logs)
+
+    def ready(self) -> bool:
+        """Its extractions can be taken without waiting (or made here: the process beside stopped)."""
+        if self.future is not None:
+            return self.future.done()
+        return not self.whole and len(self.read) == len(self.logs)
+
+
 def model_entities(doc: Any) -> list[tuple[int, int, str, str]]:
     """What Recoupe reads of the model's Doc: its entities (start, end, label, text)."""
     return [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
@@ -384,3 +420,9 @@ def _beside_chunk(chunk: list[ReadLog]) -> list[Extraction]:
     """In the process beside the model: the extractions of logs the model has read."""
     assert _BESIDE is not None, "a rules process is forked by Extractor._beside_pool"
     return [_BESIDE._extraction(*log) for log in chunk]
+
+
+def _beside_whole(chunk: list[Log]) -> list[Extraction]:
+    """In the process beside the model: the extractions of logs the model has not read, its pass included."""
+    assert _BESIDE is not None, "a rules process is forked by Extractor._beside_pool"
+    return [_BESIDE._extraction(*log) for log in _BESIDE._read(chunk, len(chunk))]

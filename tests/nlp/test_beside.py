@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from recoupe.nlp.extract import BESIDE_MIN, Extractor
+from recoupe.nlp.extract import BESIDE_CHUNK, BESIDE_MIN, Extractor
 from recoupe.nlp.gold import read_gold
 
 GOLD_DEV = Path(__file__).resolve().parents[1] / "fixtures" / "gold_dev.jsonl"
@@ -42,6 +42,8 @@ def test_the_process_beside_gives_the_same_extractions(
     extractor = Extractor()
     assert extractor.rules_beside  # this machine has two cores or more
     assert [e.as_gold() for e in extractor.extract(logs)] == alone
+    # the process beside starts idle: it takes the first chunk whole, the model's pass included
+    assert BESIDE_CHUNK <= extractor.read_beside < len(logs)
     pids = worker_pids(extractor)
     assert len(pids) == 1 and pids[0] != os.getpid()
     again = [e.as_gold() for e in extractor.extract(logs[:BESIDE_MIN])]  # the same process, reused

@@ -13,7 +13,7 @@ import pytest
 
 from recoupe.nlp.category import MODEL_FILE, CategoryClassifier
 from recoupe.nlp.evaluate import Evaluation
-from recoupe.nlp.extract import Extractor
+from recoupe.nlp.extract import BESIDE_MIN, Extractor
 from recoupe.nlp.gold import read_gold
 
 GOLD_DEV = Path(__file__).resolve().parents[1] / "fixtures" / "gold_dev.jsonl"
@@ -505,6 +505,13 @@ def test_worker_processes_give_the_same_result() -> None:
     single = [e.as_gold() for e in Extractor().extract(logs)]
     parallel = [e.as_gold() for e in Extractor(processes=2).extract(logs, batch_size=2)]
     assert parallel == single
+    # a call long enough for the rules' process beside the model, which also takes whole chunks
+    many = [(f"y{i}", text, at) for i, (_, text, at) in enumerate(logs * (BESIDE_MIN // len(logs) + 2))]
+    single = [e.as_gold() for e in Extractor(rules_beside=False).extract(many)]
+    extractor = Extractor(processes=2)
+    assert [e.as_gold() for e in extractor.extract(many, batch_size=16)] == single
+    assert extractor.read_beside > 0
+    extractor.close()
 
 
 def test_only_the_ner_is_loaded(extractor: Extractor) -> None:
