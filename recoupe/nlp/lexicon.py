@@ -20,13 +20,18 @@ ORGANISATIONS: tuple[str, ...] = tuple(_WORDS["organisations"])
 NOT_ORGANISATIONS: frozenset[str] = frozenset(_WORDS["not_organisations"])
 CIVILITIES: tuple[str, ...] = tuple(_WORDS["civilities"])
 OFFICER_TITLES: tuple[str, ...] = tuple(_WORDS["officer_titles"])
+OFFICER_ABBREVIATIONS: tuple[str, ...] = tuple(_WORDS["officer_abbreviations"])
 _CUES: dict[str, list[str]] = _WORDS["role_cues"]
 ROLE_CUES: dict[str, tuple[str, ...]] = {
     "victim": tuple(_CUES["victim"]),
     "suspect": tuple(_CUES["suspect"]),
     "witness": tuple(_CUES["witness"]),
     "complainant": tuple(_CUES["complainant"]),
-    "officer": (*(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES), *_CUES["officer_extra"]),
+    "officer": (
+        *(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES),
+        *(a.lower() for a in OFFICER_ABBREVIATIONS),
+        *_CUES["officer_extra"],
+    ),
     "other": tuple(_CUES["other"]),
 }
 ROLE_LABELS: dict[str, tuple[str, ...]] = {

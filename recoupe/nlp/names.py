@@ -15,7 +15,8 @@ from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.rules import Found
 
 CIVILITY_RE = re.compile(
-    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|Mr\.?|Monsieur)\s+(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur)\s+"
+    r"(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )
 NAMED_RE = re.compile(
     r"(?<![\w])(?:le nommé|la nommée|identifiée? comme|(?:sur|pré)?nommée?|un certain|une certaine)"
@@ -50,9 +51,13 @@ OFFICER_RE = re.compile(
         f"[{t[0].upper()}{t[0]}]{re.escape(t[1:])}"
         for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
     )
+    + "|"
+    + "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))  # "GPX", "SCH": as written
     + r")s?(?:\s+"
     + ABBREVIATION
-    + r")?(\s*:)?\s+(?!"
+    + r")?(\s*:)?\s+(?:(?:"  # a rank after the colon: "Chef d'agrès : SCH VIDAL Mathieu"
+    + "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))
+    + r")\s+)?(?!"
     + ABBREVIATION
     + r")(?P<name>"
     + NAME
@@ -67,7 +72,7 @@ OFFICER_RE = re.compile(
 CALLED_RE = re.compile(
     r"(?<![\w'’])(?:[sm]['’]appelle|(?i:je me nomme|je suis|moi c'est|c'est)|c"
     r"|(?:on|ils|autres|qu'on|l'on)\s+l['’]appel(?:ait|aient|le|lent)|appel(?:ait|aient)"
-    r"|se (?:fait|faisait|faisant) appeler|prénom\s*[,:]"
+    r"|se (?:fait|faisait|faisant) appeler|prénom\s*[,:]|(?i:nom(?: et prénom)?|identité)\s*:"
     r"|se (?:dit|disant|présent(?:e|ant) comme)(?:\s+(?:son|sa|le|la)\s+[\w-]+)?\s*,?)"
     r"\s+[«\"“]?\s*(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )

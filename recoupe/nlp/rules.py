@@ -23,16 +23,16 @@ PLATE_RE = re.compile(
 # A camera by its number ("caméra n°1042", "cam 57", "caméra C14"), the CSU's video, or a camera or a video
 # by whose it is ("caméras du magasin", "vidéo de l'agence", "vidéosurveillance du commerce", "caméra
 # embarquée"); a bare "la vidéo" or "une caméra" is no reference.
-_CAMERA_OWNER = (  # whose camera: "caméras du magasin", "caméra 2 du magasin", "caméra de la réserve"
-    r"\s+(?:du|de la|de l'|des)\s*(?:magasin|boutique|ville|agence|station|commerce|banque|r[ée]sidence"
-    r"|immeuble|parking|bus|tram|m[ée]tro|pharmacie|bureau|gare|supermarch[ée]|centre commercial|mairie"
-    r"|[ée]tablissement|bar|restaurant|tabac|[ée]cole|coll[èe]ge|lyc[ée]e|h[ôo]tel|hall|b[âa]timent|r[ée]serve"
-    r"|entr[ée]e|cour|quai)s?"
+_CAMERA_OWNER = (  # whose camera: "caméras du magasin", "caméra 2 du magasin", "caméras de quai", "du hall 1"
+    r"\s+(?:(?:du|de la|des|de)\s+|de l'\s*)(?:magasin|boutique|ville|agence|station|commerce|banque"
+    r"|r[ée]sidence|immeuble|parking|bus|tram|m[ée]tro|pharmacie|bureau|gare|supermarch[ée]|centre commercial"
+    r"|mairie|[ée]tablissement|bar|restaurant|tabac|[ée]cole|coll[èe]ge|lyc[ée]e|h[ôo]tel|hall|b[âa]timent|r[ée]serve"
+    r"|entr[ée]e|cour|quai|parvis|fa[çc]ade|plan d'eau|faisceau|couloir|enceinte|accueil|caisse|sas|ascenseur"
+    r"|escalier|portail|local|galerie|salle|rayon|terrasse)s?(?:\s\d{1,3})?"
 )
-CAMERA_RE = re.compile(
-    r"(?<![\w])(?:cam(?:[ée]ra)?s?\s?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}(?:"
-    + _CAMERA_OWNER
-    + r"|\s+du CSU)?"
+CAMERA_RE = re.compile(  # a number, a range ("caméras 31 à 34"), a dome ("dôme 12"), a PTZ ("caméra PTZ n°7")
+    r"(?<![\w])(?:(?:cam(?:[ée]ra)?s?\.?|(?-i:d[ôo]mes?))\s?(?:ptz\s)?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}"
+    r"(?:\s?(?:à|-)\s?\d{1,5}(?![\w:]))?(?:" + _CAMERA_OWNER + r"|\s+du CSU)?"
     r"|(?:vid[ée]o|images?) du CSU"
     r"|(?:cam[ée]ras?|vid[ée]o(?:surveillance|protection)?|images? de (?:la )?vid[ée]o(?:surveillance)?)"
     + _CAMERA_OWNER

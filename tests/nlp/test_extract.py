@@ -369,6 +369,35 @@ def test_names_by_how_they_are_called_and_signed(extractor: Extractor, text: str
     assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == found
 
 
+@pytest.mark.parametrize(
+    ("text", "persons", "organisations"),
+    [
+        # ranks abbreviated in capitals; a name never runs over a line's end
+        ("Chef d'agrès : SCH VIDAL Mathieu\n\nAlerte à 03h42. Équipage : GPX N'DIAYE Moussa.",
+         ["VIDAL Mathieu", "N'DIAYE Moussa"], []),
+        ("Gardien : Mohamed CHERIF\n\nConstaté ce matin à 6h30.", ["Mohamed CHERIF"], []),
+        # a form's name field; Messieurs, a lawyer, a doctor
+        ("Formulaire de signalement\nNom : Camille Vasseur\nAdresse : 12 rue Paradis", ["Camille Vasseur"], []),
+        ("Repêché par MM. Guillaume ROCCA et Pierre ROUX, assistés de Me Jacques TEISSIER.",
+         ["Guillaume ROCCA", "Pierre ROUX", "Jacques TEISSIER"], []),
+        # a department named in capitals is an organisation, a shop's name in quotes too; a header and the
+        # line under it, or a sentence opening in common words, are none
+        ("Plainte à déposer par la Direction des Parcs et Jardins. Service propreté avisé.", [],
+         ["Direction des Parcs et Jardins"]),
+        ("Tapage au bar « Le Petit Zinc » situé en rez-de-chaussée.", [], ["Le Petit Zinc"]),
+        ("SNCF — SÛRETÉ FERROVIAIRE\nMain courante du poste. Séparation des groupes par les agents.", [],
+         ["SNCF"]),
+    ],
+)  # fmt: skip
+def test_names_in_professional_headers_and_forms(
+    extractor: Extractor, text: str, persons: list[str], organisations: list[str]
+) -> None:
+    reported = datetime.fromisoformat("2025-04-02T18:00:00+02:00")
+    result = next(extractor.extract([("h-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "PERSON"] == persons
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "ORG"] == organisations
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
@@ -420,15 +449,17 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
         ("b", 0.87, 0.91, 0.66, 0.88),
         ("c", 0.92, 0.92, 0.82, None),
         ("d", 0.92, 0.93, 0.74, None),
-        ("e", 0.79, 0.87, 0.69, 0.86),
+        ("e", 0.81, 0.88, 0.71, 0.86),
+        ("f", 0.86, 0.91, 0.60, None),
     ],
 )
 def test_scores_on_the_held_out_sets_hold(
     extractor: Extractor, name: str, micro: float, overlap: float, roles: float, categories: float | None
 ) -> None:
-    """Five sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever scored,
+    """Six sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever scored,
     and the category model never learned from them (it did from a, c and d: their categories are not floored
-    here). Floors a little under what was measured (docs/extraction.md)."""
+    here; f's, 0.80, is not floored either: one set is no measure of the model). Floors a little under what
+    was measured (docs/extraction.md)."""
     report = scored(extractor, FIXTURES / "holdout" / f"{name}.jsonl")
     assert report["logs"] == 50
     assert report["entities_exact"]["micro"]["f1"] >= micro

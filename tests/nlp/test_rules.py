@@ -110,6 +110,17 @@ def test_a_numbered_camera_with_its_owner(finder: RuleFinder) -> None:
     assert spans(finder, "Réquisition des images de la vidéo du CSU.") == [("vidéo du CSU", "CAMERA")]
 
 
+def test_cameras_as_video_operators_write_them(finder: RuleFinder) -> None:
+    """An abbreviation with its full stop, a range, a dome, a PTZ, where in a building; not a venue."""
+    text = "Suivis sur cam. 215, dôme 12 et caméras 31 à 34 ; caméra PTZ n°7 ; caméra 12 du parvis ; caméras de quai."
+    assert [s for s, label in spans(finder, text) if label == "CAMERA"] == [
+        "cam. 215", "dôme 12", "caméras 31 à 34", "caméra PTZ n°7", "caméra 12 du parvis", "caméras de quai",
+    ]  # fmt: skip
+    assert [
+        s for s, label in spans(finder, "Concert au Dôme 48 avenue Saint-Just.") if label == "CAMERA"
+    ] == []
+
+
 def test_a_street_after_an_elided_article(finder: RuleFinder) -> None:
     assert spans(finder, "Le Casino de l'avenue Jules Cantini, face au 106 bis r. d'Aix.") == [
         ("avenue Jules Cantini", "ADDRESS"),
