@@ -9,10 +9,11 @@ from recoupe.nlp import lexicon
 from recoupe.nlp.entities import AFTER_CIVILITY_RE, alternation
 from recoupe.nlp.folding import fold_chars
 
-CIVILITY = r"(?:m|mme|mlle|mr|monsieur|madame|mademoiselle)\.?"
+CIVILITY = r"(?:m|mm|mme|mlle|mr|monsieur|madame|mademoiselle|messieurs|me|dr)\.?"
 UNITS = "|".join(re.escape(a.lower()) for a in lexicon.NOT_ORGANISATIONS)
-# between an officer's title and the name: a unit, a colon, a civility ("opérateur CSU : Mme ")
-TITLE_GAP = re.compile(rf"s?(?:\s+(?:{UNITS})(?![\w]))?[\s,:]*(?:{CIVILITY}\s*)?")
+# between an officer's title and the name: a qualifier, a unit, a colon, a civility ("opérateur CSU : Mme ",
+# "opérateur vidéo : ", "agent de fermeture, ", "agent portuaire ")
+TITLE_GAP = re.compile(rf"s?(?:\s+(?:de\s+|d')?[a-z]+)?(?:\s+(?:{UNITS})(?![\w]))?[\s,:]*(?:{CIVILITY}\s*)?")
 COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
 # A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : ", "la victime Mme "
 # (folded left context); or in brackets right after it: "H. DUBOIS (plaignante)", "I. CHEVALIER (présumé)".
@@ -72,6 +73,7 @@ FIRST_PERSON = re.compile(r"(?<![\w])(?:(?:je|moi|mon|ma|mes|nous|notre|nos)(?![
 
 ABBREVIATED = {
     "m",
+    "mm",
     "mme",
     "mlle",
     "mr",
