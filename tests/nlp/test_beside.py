@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from recoupe.nlp.extract import BESIDE_CHUNK, BESIDE_MIN, Extractor
+from recoupe.nlp.beside import BESIDE_CHUNK
+from recoupe.nlp.extract import BESIDE_MIN, Extractor
 from recoupe.nlp.gold import read_gold
 
 GOLD_DEV = Path(__file__).resolve().parents[1] / "fixtures" / "gold_dev.jsonl"
