@@ -45,6 +45,7 @@ ABBREVIATION = (
     + "|".join(re.escape(a) for a in sorted(lexicon.NOT_ORGANISATIONS, key=len, reverse=True))
     + r")(?![\w])"
 )
+RANKS = "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))  # "GPX", "SCH": as written
 OFFICER_RE = re.compile(
     r"(?<![\w])(?:l'|le |la )?(?:"  # the title capitalised or not ("Opérateur : X"); shouted, the model's
     + "|".join(
@@ -52,11 +53,11 @@ OFFICER_RE = re.compile(
         for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
     )
     + "|"
-    + "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))  # "GPX", "SCH": as written
+    + RANKS
     + r")s?(?:\s+"
     + ABBREVIATION
     + r")?(\s*:)?\s+(?:(?:"  # a rank after the colon: "Chef d'agrès : SCH VIDAL Mathieu"
-    + "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))
+    + RANKS
     + r")\s+)?(?!"
     + ABBREVIATION
     + r")(?P<name>"
