@@ -151,9 +151,11 @@ OBJECT_COMPLEMENT_RE = re.compile(
     r"|\s+en\s+(?:" + "|".join(MATERIALS) + r")(?![\w])"
 )
 OBJECT_COLOUR_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
-WORN_RE = re.compile(r"(?<![\w])en\s+$")
-OBJECT_BRAND_RE = re.compile(  # Dell, DJI, PS5, Ray-Ban
-    r"\s+(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w.'’-])"
+OBJECT_MATERIAL_RE = re.compile(r"\s+(?:" + "|".join(MATERIALS[2:]) + r")(?![\w])")  # "câbles cuivre"
+WORN_RE = re.compile(r"(?<![\w])en\s+$")  # "un homme en blouson noir"; but "420 € en espèces" is money
+PAID_IN = {"especes", "liquide", "numeraire", "billets"}
+OBJECT_BRAND_RE = re.compile(  # Dell, DJI, PS5, Ray-Ban, AirPods; a sentence may end after it ("Lenovo.")
+    r"\s+(?:[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w'’-]|\.\S)"
 )
 # A model's number after a thing named by its maker ("iPhone 14", "Galaxy S23"), not a house number.
 MODEL_NUMBER_RE = re.compile(
@@ -217,7 +219,7 @@ WHERE_IT_WAS_BEFORE = re.compile(
 def objects(text: str) -> Iterator[Found]:
     folded = fold_chars(text)
     for match in OBJECT_RE.finditer(folded):
-        if WORN_RE.search(folded, max(0, match.start() - 4), match.start()):
+        if WORN_RE.search(folded, max(0, match.start() - 4), match.start()) and match.group() not in PAID_IN:
             continue
         if not _a_thing(text, folded, match.start(), match.end()):
             continue
@@ -234,7 +236,7 @@ def objects(text: str) -> Iterator[Found]:
             end = complement.end()
         number = MODEL_NUMBER_RE.match(text, end) if folded[match.start() : end] in BY_ITS_MAKER else None
         end = number.end() if number else end
-        adjective = OBJECT_ADJECTIVE_RE.match(folded, end)
+        adjective = OBJECT_ADJECTIVE_RE.match(folded, end) or OBJECT_MATERIAL_RE.match(folded, end)
         end = adjective.end() if adjective else end
         colour = OBJECT_COLOUR_RE.match(folded, end)
         end = colour.end() if colour else end

@@ -143,15 +143,18 @@ def _bare_arrondissement(text: str, start: int, end: int) -> bool:
 # "de rue", "d'information"), then what kind it is ("publics", "enterrés", "piéton", "STOP").
 ASSET_COMPLEMENT_RE = re.compile(
     r"\s+(?:a\s+(?:ordures|verre|dechets|papiers?|journaux|emballages|vetements|textiles?|velos|fleurs)"
-    r"|de\s+(?:tri|rue|direction|stationnement|signalisation|jeux|collecte|proprete|ville|bus|police)s?"
+    r"|de\s+(?:tri|rue|direction|stationnement|signalisation|jeux|collecte|proprete|ville|bus|police|securite"
+    r"|protection|chantier|quai)s?"
     r"|d'(?:information|eclairage|arbre|incendie)s?)(?![\w])"
 )
 NOT_AN_ASSET_BEFORE = re.compile(r"(?<![\w])(?:sacs?|locale?s?|locaux|m|mme|mlle|mr|monsieur|madame)\.?\s+$")
 ASSET_QUALIFIER_RE = re.compile(
     r"\s+(?:publi(?:c|que)s?|enterre(?:e|s|es)?|pietons?|tricolores?|lumineux|lumineuses?|electriques?"
     r"|automatiques?|stop|sens interdit|interdit|cede le passage|municipa(?:l|le|ux|les)"
-    r"|poubelles?|(?:de )?(?:bus|tram))(?![\w])"
+    r"|poubelles?|publicitaires?|velos?|(?:de )?(?:bus|tram))(?![\w])"
 )
+# its number in the city's inventory: "candélabre n°04-1187"
+ASSET_NUMBER_RE = re.compile(r"\s+n\s?°\s?\d[\w-]*")
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -210,7 +213,9 @@ class RuleFinder:
         for start, end in self.time_pieces(text):
             # a bound between two pieces joins them: "tous les soirs à partir de 18h"
             bound = spans and TIME_BEFORE.search(text, spans[-1][1], start)
-            if spans and (
+            # never over a line's end: "03/03/2025⏎06h48" is a header's date, then the next line's time
+            same_line = spans and "\n" not in text[spans[-1][1] : start]
+            if same_line and (
                 TIME_JOINT.fullmatch(text, spans[-1][1], start)
                 or (
                     bound
@@ -255,7 +260,7 @@ class RuleFinder:
                 before = text[max(0, start - 3) : start].rstrip()
                 if before and before[-1] not in '.!?:;\n(«"-–':  # a capital inside a sentence: a name
                     continue
-            for extension in (ASSET_COMPLEMENT_RE, ASSET_QUALIFIER_RE):
+            for extension in (ASSET_COMPLEMENT_RE, ASSET_QUALIFIER_RE, ASSET_NUMBER_RE):
                 if more := extension.match(folded, end):
                     end = more.end()
             yield Found(start, end, "ASSET")

@@ -220,6 +220,12 @@ def test_businesses_by_their_names_and_crews_are_no_organisations(
         # a hyphen; what a thing was in is no thing taken
         ("Ils démarrent les marteaux-piqueurs ; vol d'un iPhone 14 Pro et de lunettes de soleil Ray-Ban dans "
          "mon sac.", {"marteaux-piqueurs", "iPhone 14 Pro", "lunettes de soleil Ray-Ban"}),
+        # a brand in two capitals, a brand ending the sentence
+        ("Vol de ses écouteurs AirPods et d'un ordinateur portable Lenovo.", {"écouteurs AirPods",
+                                                                            "ordinateur portable Lenovo"}),
+        # a material written without "en"; money paid "en espèces" (clothes worn "en blouson" are none)
+        ("Câbles cuivre dérobés, catalyseur scié ; 420 € en espèces saisis sur un homme en blouson noir.", {
+            "Câbles cuivre", "catalyseur", "espèces"}),
         # where a thing was is no thing taken; what kind a weapon is
         ("On m'a pris mon portefeuille dans la poche de ma veste ; il avait une matraque télescopique.", {
             "portefeuille", "matraque télescopique"}),
@@ -250,6 +256,8 @@ def test_objects_are_whole_noun_phrases_and_only_things(
         ("Un VU Citroën Jumpy et une moto Yamaha MT-07 ; chute d'un 2RM.", ["VU Citroën Jumpy",
                                                                            "moto Yamaha MT-07", "2RM"]),
         ("Produits vus par M. VU Minh, témoin.", []),
+        ("Pierres sur mon bus articulé ; un camion plateau Iveco blanc décharge ; vol d'un vélo enfant bleu.",
+         ["bus articulé", "camion plateau Iveco blanc", "vélo enfant bleu"]),
     ],
 )  # fmt: skip
 def test_vehicles_are_whole_descriptions(extractor: Extractor, text: str, found: list[str]) -> None:
@@ -292,6 +300,10 @@ def test_districts_as_people_write_them(
         ("Plaque d'égout déplacée, panneau STOP plié, grille d'arbre disparue.",
          ["Plaque d'égout", "panneau STOP", "grille d'arbre"]),
         ("Sacs poubelle jetés devant le local poubelles ; contrôle de M. FONTAINE Maxime.", []),
+        # its number in the city's inventory, what it protects or serves, what it is for
+        ("Candélabre n°04-1187 couché, barrière de sécurité pliée, arceau vélo tordu, armoire de commande "
+         "ouverte, panneau publicitaire brisé.", ["Candélabre n°04-1187", "barrière de sécurité", "arceau vélo",
+                                                  "armoire de commande", "panneau publicitaire"]),
     ],
 )  # fmt: skip
 def test_street_furniture_is_the_whole_noun_phrase(extractor: Extractor, text: str, found: list[str]) -> None:
@@ -402,6 +414,20 @@ def test_names_in_professional_headers_and_forms(
     assert [text[m.start : m.end] for m in result.mentions if m.label == "ORG"] == organisations
 
 
+def test_no_mention_runs_over_a_lines_end(extractor: Extractor) -> None:
+    """A header's date and the next line's time are two times; a place is cut at the line's end, and a
+    lower-case word left before it is no place."""
+    text = (
+        "CSU – 03/03/2025\n06h48 – entrée des urgences de l'hôpital de la Timone\nMotif : AVP.\n"
+        "Agent : Hervé LOMBARDI, surveillant de port\n\nLe 14/08/2025 à 23h25, chute à l'eau."
+    )
+    reported = datetime.fromisoformat("2025-08-14T23:50:00+02:00")
+    result = next(extractor.extract([("l-1", text, reported)]))
+    found = [(text[m.start : m.end], m.label) for m in result.mentions if m.label in ("DATETIME", "PLACE")]
+    assert found == [("03/03/2025", "DATETIME"), ("06h48", "DATETIME"), ("hôpital de la Timone", "PLACE"),
+                     ("Le 14/08/2025 à 23h25", "DATETIME")]  # fmt: skip
+
+
 def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     text = "Tous les soirs des jeunes crient sous mes fenêtres ; hier vers 23h ils ont cassé le banc."
     reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
@@ -455,15 +481,16 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
         ("d", 0.92, 0.93, 0.74, None),
         ("e", 0.81, 0.88, 0.71, 0.86),
         ("f", 0.86, 0.91, 0.66, None),
+        ("g", 0.77, 0.85, 0.73, 0.72),
     ],
 )
 def test_scores_on_the_held_out_sets_hold(
     extractor: Extractor, name: str, micro: float, overlap: float, roles: float, categories: float | None
 ) -> None:
-    """Six sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever scored,
+    """Seven sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever scored,
     and the category model never learned from them (it did from a, c and d: their categories are not floored
-    here; f's, 0.80, is not floored either: one set is no measure of the model). Floors a little under what
-    was measured (docs/extraction.md)."""
+    here; f's, 0.80, is not floored either: one set is no measure of the model; g's, 0.76, is, loosely, as
+    a second never-trained-on reading). Floors a little under what was measured (docs/extraction.md)."""
     report = scored(extractor, FIXTURES / "holdout" / f"{name}.jsonl")
     assert report["logs"] == 50
     assert report["entities_exact"]["micro"]["f1"] >= micro
