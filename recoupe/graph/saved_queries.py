@@ -1,10 +1,10 @@
 """The console's library of saved queries: the read-only Cypher an analyst of a city's incidents reruns.
 
 Each query has a stable id (URLs and tests name it), a French title and description for the console page, the
-statement (`$parameters` only; each passes `console.check_statement`) and its parameters with their defaults.
-Periods are counted back from the latest incident in the graph, not from today, so that a graph loaded from
-an older extract still answers "this week" about its own last week. Stored times are UTC; hours of the day are
-read in Paris time. Column names are French, for the analysts who read them.
+statement (`$parameters` only; each passes `statement_check.check_statement`) and its parameters with their
+defaults. Periods are counted back from the latest incident in the graph, not from today, so that a graph
+loaded from an older extract still answers "this week" about its own last week. Stored times are UTC; hours of
+the day are read in Paris time. Column names are French, for the analysts who read them.
 """
 
 from __future__ import annotations

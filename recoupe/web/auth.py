@@ -1,6 +1,6 @@
 """The web side of access control: the login pages, server-side sessions in cookies, CSRF on every
-cookie-authenticated write, bearer tokens, and `require(permission)` on every page and endpoint. Accounts,
-roles and the permission table are in accounts.py."""
+cookie-authenticated write, bearer tokens, and `require(permission)` on every page and endpoint. Roles, the
+permission table and the account records are in accounts.py, the account store in account_store.py."""
 
 from __future__ import annotations
 
@@ -21,6 +21,15 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from recoupe.ontology.errors import InvalidInput, RecoupeError
+from recoupe.web.account_store import (  # re-exported: the web side's callers import them from here
+    TOKEN_PREFIX as TOKEN_PREFIX,
+)
+from recoupe.web.account_store import (
+    AccountStore as AccountStore,
+)
+from recoupe.web.account_store import (
+    utc_now as utc_now,
+)
 from recoupe.web.accounts import (
     MIN_PASSWORD as MIN_PASSWORD,
 )
@@ -30,14 +39,8 @@ from recoupe.web.accounts import (
 from recoupe.web.accounts import (
     PERMISSIONS_BY_ROLE as PERMISSIONS_BY_ROLE,
 )
-from recoupe.web.accounts import (  # re-exported: the web side's callers import them from here
+from recoupe.web.accounts import (
     ROLES as ROLES,
-)
-from recoupe.web.accounts import (
-    TOKEN_PREFIX as TOKEN_PREFIX,
-)
-from recoupe.web.accounts import (
-    AccountStore as AccountStore,
 )
 from recoupe.web.accounts import (
     LoginRefused as LoginRefused,
@@ -62,9 +65,6 @@ from recoupe.web.accounts import (
 )
 from recoupe.web.accounts import (
     check_username as check_username,
-)
-from recoupe.web.accounts import (
-    utc_now as utc_now,
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

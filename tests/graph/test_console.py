@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from recoupe.graph import console, queries, store
+from recoupe.graph import console, queries, statement_check, store
 from recoupe.graph.connection import Graph, Target
 from recoupe.graph.home import READER_USER
 from recoupe.graph.schema import apply_schema
@@ -173,25 +173,25 @@ def snapshot(graph: Graph, server: EmbeddedServer) -> tuple[int, int, str, list[
 @pytest.mark.parametrize("statement", WRITES)
 def test_the_check_refuses_each_write(statement: str) -> None:
     with pytest.raises(InvalidInput) as err:
-        console.check_statement(statement)
+        statement_check.check_statement(statement)
     assert err.value.message.startswith("Statement refused: ") and "(line " in err.value.message
     assert err.value.hint
 
 
 @pytest.mark.parametrize("statement", READS)
 def test_the_check_lets_reads_through(statement: str) -> None:
-    assert console.check_statement(statement) == statement.rstrip(";")
+    assert statement_check.check_statement(statement) == statement.rstrip(";")
 
 
 def test_refusals_name_the_word_line_and_column() -> None:
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("MATCH (i:Incident)\nWITH i\n  /* x */ sEt i.category = 'noise'")
+        statement_check.check_statement("MATCH (i:Incident)\nWITH i\n  /* x */ sEt i.category = 'noise'")
     assert err.value.message == "Statement refused: SET, which writes to the graph (line 3, column 11)"
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("RETURN 1 AS one; RETURN 2 AS two")
+        statement_check.check_statement("RETURN 1 AS one; RETURN 2 AS two")
     assert err.value.message == "Statement refused: several statements (line 1, column 16)"
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("CALL apoc.meta.graph()")
+        statement_check.check_statement("CALL apoc.meta.graph()")
     assert err.value.message.startswith("Statement refused: CALL apoc.meta.graph, which is not an allowed")
     assert "db.labels" in err.value.hint
 
@@ -199,21 +199,21 @@ def test_refusals_name_the_word_line_and_column() -> None:
 def test_unterminated_strings_and_comments_and_empty_statements_are_refused() -> None:
     for statement, what in (("RETURN 'x", "an unterminated string"), ("RETURN 1 /* x", "an unterminated /*")):
         with pytest.raises(InvalidInput, match=what):
-            console.check_statement(statement)
+            statement_check.check_statement(statement)
     for empty in ("", "  ;", "// only a comment"):
         with pytest.raises(InvalidInput, match="The statement is empty"):
-            console.check_statement(empty)
+            statement_check.check_statement(empty)
 
 
 def test_the_tokenizer_reads_strings_names_and_comments_as_cypher_does() -> None:
-    tokens = console.tokenize("RETURN 'a\\'b' AS `x``y`, \"c\" /* CREATE */ // DELETE\n, 1CREATE")
+    tokens = statement_check.tokenize("RETURN 'a\\'b' AS `x``y`, \"c\" /* CREATE */ // DELETE\n, 1CREATE")
     assert [(t.kind, t.text) for t in tokens] == [
         ("word", "RETURN"), ("string", "'a\\'b'"), ("word", "AS"), ("name", "x`y"), ("symbol", ","),
         ("string", '"c"'), ("symbol", ","), ("number", "1"), ("word", "CREATE"),
     ]  # fmt: skip
     # a // comment ends at any line break, as the server's does (tests/graph/test_console_corpus.py)
     for line_break in ("\n", "\r", "\r\n", "\u2028", "\x85"):
-        tokens = console.tokenize(f"RETURN 1 // x{line_break}DELETE")
+        tokens = statement_check.tokenize(f"RETURN 1 // x{line_break}DELETE")
         assert [t.text for t in tokens] == ["RETURN", "1", "DELETE"]
 
 

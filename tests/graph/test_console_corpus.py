@@ -19,7 +19,7 @@ import unicodedata
 
 import pytest
 
-from recoupe.graph import console
+from recoupe.graph import console, statement_check
 from recoupe.graph.connection import Graph, Target
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
@@ -156,37 +156,37 @@ def _expected_refusal(statement: str) -> str:
 @pytest.mark.parametrize("statement", ATTEMPTS)
 def test_the_check_refuses(statement: str) -> None:
     with pytest.raises(InvalidInput) as err:
-        console.check_statement(statement)
+        statement_check.check_statement(statement)
     what, expected = err.value.fields["statement"], _expected_refusal(statement)
     procedure = statement in PARAMETER_WRITES and "not an allowed read procedure" in what
     assert expected in what or procedure, what
     if expected == " U+":
-        assert err.value.hint == console.CHARACTER_HINT
+        assert err.value.hint == statement_check.CHARACTER_HINT
         assert "remove invisible characters" in err.value.hint and "between backquotes" in err.value.hint
 
 
 def test_a_character_refusal_says_which_and_where() -> None:
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("MATCH (n)\n  D\u0415TACH DELETE n")
+        statement_check.check_statement("MATCH (n)\n  D\u0415TACH DELETE n")
     assert err.value.message == (
         "Statement refused: a non-ASCII character U+0415 (CYRILLIC CAPITAL LETTER IE) outside strings, "
         "backquoted names and comments (line 2, column 4)"
     )
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("RETURN 'x' AS x // \u202e")
+        statement_check.check_statement("RETURN 'x' AS x // \u202e")
     assert err.value.message == (
         "Statement refused: an invisible bidirectional control U+202E (RIGHT-TO-LEFT OVERRIDE) (line 1, column 20)"
     )
     with pytest.raises(InvalidInput) as err:
-        console.check_statement("MATCH (i:Incident) DEL\u00adETE i")
+        statement_check.check_statement("MATCH (i:Incident) DEL\u00adETE i")
     assert err.value.message.endswith("an invisible character U+00AD (SOFT HYPHEN) (line 1, column 23)")
     assert "\u00ad" not in err.value.message  # named, never echoed
 
 
 @pytest.mark.parametrize("statement", ACCEPTED)
 def test_the_check_lets_non_ascii_data_names_and_comments_through(statement: str) -> None:
-    assert console.check_statement(statement) == statement.strip()
-    code = [t.text for t in console.tokenize(statement) if t.kind in ("word", "number", "symbol")]
+    assert statement_check.check_statement(statement) == statement.strip()
+    code = [t.text for t in statement_check.tokenize(statement) if t.kind in ("word", "number", "symbol")]
     assert all(text.isascii() and unicodedata.normalize("NFKC", text) == text for text in code)
 
 
@@ -200,16 +200,16 @@ def test_every_character_nfkc_reads_as_ascii_is_refused_in_code() -> None:
     assert len(tricky) > 1000
     for char in tricky:
         with pytest.raises(InvalidInput, match="character U\\+"):
-            console.check_statement(f"RETURN 1 AS a{char}")
-        assert console.check_statement(f"RETURN '{char}' AS a, 1 AS `{char}`")
+            statement_check.check_statement(f"RETURN 1 AS a{char}")
+        assert statement_check.check_statement(f"RETURN '{char}' AS a, 1 AS `{char}`")
 
 
 def test_bidirectional_controls_are_refused_everywhere() -> None:
-    for char in sorted(console.BIDI_CONTROLS):
+    for char in sorted(statement_check.BIDI_CONTROLS):
         for statement in (f"RETURN 1 AS a{char}", f"RETURN '{char}' AS a", f"RETURN 1 AS `{char}`",
                           f"RETURN 1 AS a // {char}", f"RETURN 1 AS a /* {char} */"):  # fmt: skip
             with pytest.raises(InvalidInput, match="bidirectional control"):
-                console.check_statement(statement)
+                statement_check.check_statement(statement)
 
 
 def test_look_alikes_are_not_keywords_to_the_server(graph: Graph, graph_server: EmbeddedServer) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from recoupe.graph import console, queries, store
+from recoupe.graph import console, queries, statement_check, store
 from recoupe.graph.connection import Graph, Target
 from recoupe.graph.saved_queries import SAVED_QUERIES, SavedQuery
 from recoupe.graph.schema import apply_schema
@@ -140,7 +140,7 @@ def test_the_library_holds_at_least_twelve_distinct_queries() -> None:
 @pytest.mark.parametrize("query_id", sorted(QUERIES))
 def test_each_query_passes_the_check_and_declares_its_parameters(query_id: str) -> None:
     query = QUERIES[query_id]
-    assert console.check_statement(query.cypher) == query.cypher.strip()
+    assert statement_check.check_statement(query.cypher) == query.cypher.strip()
     assert set(re.findall(r"\$(\w+)", query.cypher)) == {p.name for p in query.parameters}
     for parameter in query.parameters:
         assert isinstance(parameter.default, int if parameter.kind == "integer" else str), parameter
