@@ -17,15 +17,10 @@ The contracts, shared with `readers.read_logs`:
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import io
-import itertools
-import json
 import math
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,16 +28,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from recoupe.ingest.readers import PARIS, Rejected, _decode, parse_point, parse_time
+from recoupe.ingest import geojson
+from recoupe.ingest.readers import PARIS, Rejected, parse_point, parse_time
+from recoupe.ingest.records import records, text_of
 from recoupe.nlp.folding import fold_chars
-from recoupe.ontology.cells import spreadsheet_safe
 from recoupe.ontology.errors import IngestError, InvalidInput
 from recoupe.ontology.loader import ontology
 from recoupe.ontology.wkt import to_wkt
 
 Bounds = tuple[float, float, float, float]  # south, west, north, east
-Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, closed
-Polygon = tuple[Ring, ...]  # outer ring first, then holes
 MARSEILLE_DISTRICT = re.compile(r"132(0[1-9]|1[0-6])")  # INSEE codes of the 16 arrondissements
 
 
@@ -85,7 +79,7 @@ class QuartierRow:
     name: str
     district: str | None
     postcode: str | None
-    polygons: tuple[Polygon, ...]
+    polygons: tuple[geojson.Polygon, ...]
     wkt: str  # lon lat order, 7 decimals (ontology.wkt)
     lat: float  # representative point
     lon: float
@@ -106,7 +100,6 @@ class EventRow:
 
 Row = TypeVar("Row", CameraRow, OutageRow, AssetRow, QuartierRow, EventRow)
 Item = tuple[int, str, Any, bool]  # line, id as shown in a rejection, what makes the row, check repeats?
-Record = tuple[int, dict[str, str], tuple[str, ...]]  # line, values by column, raw values in file order
 
 
 def read_cameras(path: Path, bounds: Bounds | None = None) -> Iterator[CameraRow | Rejected]:
@@ -143,8 +136,8 @@ def read_quartiers(
     district_key = district_property or ("nom_co" if name_property is None else None)
 
     def features() -> Iterator[Item]:
-        found = _features(Path(path))
-        keys = {key for feature in found for key in _properties(feature)}
+        found = geojson.features(Path(path), text_of(Path(path)))
+        keys = {key for feature in found for key in geojson.properties(feature)}
         if found and name_key not in keys:
             raise IngestError(
                 path,
@@ -152,15 +145,15 @@ def read_quartiers(
                 hint=f"name the property that holds the quartiers' names (found: {', '.join(sorted(keys))})",
             )
         for line, feature in enumerate(found, 1):
-            yield line, str(_properties(feature).get(name_key) or "").strip(), feature, True
+            yield line, str(geojson.properties(feature).get(name_key) or "").strip(), feature, True
 
     def quartier(line: int, name: str, feature: dict[str, Any]) -> QuartierRow:
-        props = _properties(feature)
-        polygons = _polygons(feature.get("geometry") if isinstance(feature, dict) else None)
+        props = geojson.properties(feature)
+        polygons = geojson.polygons(feature.get("geometry") if isinstance(feature, dict) else None)
         district = (str(props.get(district_key) or "").strip() or None) if district_key else None
         depco = str(props.get("depco") or "").strip()
         postcode = "130" + depco[-2:] if MARSEILLE_DISTRICT.fullmatch(depco) else None
-        lat, lon = _representative(polygons, props.get("geo_point_2d"))
+        lat, lon = geojson.representative(polygons, props.get("geo_point_2d"))
         return QuartierRow(line, name, district, postcode, polygons, to_wkt(polygons), lat, lon)
 
     return _checked(features(), quartier, lambda q: (q.district, q.name), f"missing name ({name_key})")
@@ -213,7 +206,7 @@ def read_events(
 def _event_rows(path: Path, columns: Sequence[str] | None) -> Iterator[Item]:
     """Rows with their id: the file's, or one derived from the raw values (unique by construction)."""
     occurrences: dict[str, int] = {}
-    for line, row, raw in _records(path, ("occurred_at", "category|offense", "lat", "lon"), columns):
+    for line, row, raw in records(path, ("occurred_at", "category|offense", "lat", "lon"), columns):
         if given := row.get("id", "").strip():
             yield line, given, row, True
             continue
@@ -223,7 +216,7 @@ def _event_rows(path: Path, columns: Sequence[str] | None) -> Iterator[Item]:
 
 
 def _rows(path: Path, required: Sequence[str], id_column: str, points: bool = True) -> Iterator[Item]:
-    for line, row, _ in _records(path, required, points=points):
+    for line, row, _ in records(path, required, points=points):
         yield line, row.get(id_column, "").strip(), row, True
 
 
@@ -296,25 +289,6 @@ def _asset(line: int, asset_id: str, row: dict[str, str], bounds: Bounds | None)
     return AssetRow(line, asset_id, notation, *point, _time(row, "installed_at"), _text(row, "label"))
 
 
-def write_rejects(path: Path, rejects: Iterable[Rejected]) -> str | None:
-    """`<file>.rejects.csv` (line, id, reason) next to the input; when every row loaded, None and no such file
-    (a stale one is removed)."""
-    path = Path(path)
-    target = path.with_name(path.name + ".rejects.csv")
-    rejects = list(rejects)
-    if not rejects:
-        target.unlink(missing_ok=True)
-        return None
-    with open(target, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the csv module leaves a bare CR
-        writer.writerow(("line", "id", "reason"))
-        for r in rejects:
-            cells = (spreadsheet_safe(r.id), spreadsheet_safe(r.reason))
-            (quoted if any("\r" in cell for cell in cells) else writer).writerow((r.line, *cells))
-    return str(target)
-
-
 def _time_parser(time_format: str | None, zone: ZoneInfo) -> Callable[[str], datetime]:
     """Text → aware datetime, cached: crime files repeat their timestamps."""
 
@@ -333,102 +307,6 @@ def _time_parser(time_format: str | None, zone: ZoneInfo) -> Callable[[str], dat
         return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
     return parse
-
-
-def _records(
-    path: Path, required: Sequence[str], columns: Sequence[str] | None = None, points: bool = True
-) -> Iterator[Record]:
-    """The file's rows; `required` columns ('a|b': either) must be in the header, or in some feature's
-    properties. A row that cannot be read carries its reason under '__error__'."""
-    text = _text_of(path)
-    if points and text.lstrip().startswith("{"):
-        features = _features(path, text)
-        found = {key.strip().lower() for feature in features for key in _properties(feature)} | {"lat", "lon"}
-        if features:
-            _require(path, required, found, "no feature has the properties")
-        for line, feature in enumerate(features, 1):
-            yield (line, *_point_record(feature))
-        return
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ","
-    )
-    fields = [f.strip().lower() for f in (next(reader, []) if columns is None else columns)]
-    _require(path, required, set(fields), "the header lacks" if columns is None else "the columns lack")
-    for raw in reader:
-        if not raw:
-            continue
-        row = dict(zip(fields, raw, strict=False))  # a short row lacks its last, optional, values
-        if len(raw) > len(fields) and any(v.strip() for v in raw[len(fields) :]):
-            row["__error__"] = f"{len(raw)} values where the header has {len(fields)} columns"
-        yield reader.line_num, row, tuple(raw)
-
-
-def _require(path: Path, required: Sequence[str], found: set[str], problem: str) -> None:
-    missing = [
-        " or ".join(map(repr, alts.split("|"))) for alts in required if found.isdisjoint(alts.split("|"))
-    ]
-    if missing:
-        raise IngestError(
-            path, f"{problem} {', '.join(missing)}", 1, f"the columns needed are {', '.join(required)}"
-        )
-
-
-def _text_of(path: Path) -> str:
-    """The decoded file, or the one CSV inside a `.zip`."""
-    try:
-        if path.suffix.lower() != ".zip":
-            return _decode(path.read_bytes())
-        with zipfile.ZipFile(path) as archive:
-            members = [
-                m for m in archive.namelist() if m.lower().endswith(".csv") and not m.startswith("__MACOSX/")
-            ]
-            if len(members) != 1:
-                raise IngestError(path, f"holds {len(members)} CSV files", hint="zip exactly one CSV file")
-            return _decode(archive.read(members[0]))
-    except OSError as exc:
-        raise IngestError(
-            path, f"cannot be read ({exc.strerror})", hint="check the path and its permissions"
-        ) from exc
-    except zipfile.BadZipFile as exc:
-        raise IngestError(path, f"is not a readable zip ({exc})", hint="check the archive") from exc
-
-
-def _features(path: Path, text: str | None = None) -> list[Any]:
-    try:
-        data = json.loads(_text_of(path) if text is None else text)
-    except json.JSONDecodeError as exc:
-        raise IngestError(
-            path, f"is not JSON ({exc.msg})", exc.lineno, "give a GeoJSON FeatureCollection"
-        ) from exc
-    except RecursionError:
-        raise IngestError(
-            path, "is not JSON (nested too deeply)", hint="give a GeoJSON FeatureCollection"
-        ) from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise IngestError(path, "is not a GeoJSON FeatureCollection", hint="give a GeoJSON FeatureCollection")
-    features = data.get("features")
-    return features if isinstance(features, list) else []
-
-
-def _properties(feature: object) -> dict[str, Any]:
-    props = feature.get("properties") if isinstance(feature, dict) else None
-    return props if isinstance(props, dict) else {}
-
-
-def _point_record(feature: object) -> tuple[dict[str, str], tuple[str, ...]]:
-    """A Point feature as a row: its properties, with lat/lon from the geometry."""
-    row = {k.strip().lower(): "" if v is None else str(v) for k, v in _properties(feature).items()}
-    geometry = feature.get("geometry") if isinstance(feature, dict) else None
-    if isinstance(geometry, dict):
-        coords = geometry.get("coordinates")
-        if geometry.get("type") != "Point":
-            row["__error__"] = f"geometry is {geometry.get('type')}, not a Point"
-        elif not (isinstance(coords, list) and len(coords) >= 2):
-            row["__error__"] = "a Point without two coordinates"
-        else:
-            row["lon"], row["lat"] = str(coords[0]), str(coords[1])
-    return row, tuple(row.values())
 
 
 def _point(row: Mapping[str, str], bounds: Bounds | None) -> tuple[float, float]:
@@ -494,59 +372,3 @@ def _asset_types() -> dict[str, str]:
         for name in (concept.notation, concept.labels.fr, *concept.alt_labels_fr, concept.labels.en):
             types.setdefault(_folded(name), concept.notation)
     return types
-
-
-def _polygons(geometry: object) -> tuple[Polygon, ...]:
-    if not isinstance(geometry, dict):
-        raise ValueError("feature without geometry")
-    kind, coords = geometry.get("type"), geometry.get("coordinates")
-    if kind not in ("Polygon", "MultiPolygon"):
-        raise ValueError(f"geometry is {kind}, not a Polygon or MultiPolygon")
-    parts = [coords] if kind == "Polygon" else coords
-    if not isinstance(parts, list) or not parts or not all(isinstance(p, list) and p for p in parts):
-        raise ValueError(f"a {kind} without rings")
-    return tuple(tuple(_ring(ring) for ring in part) for part in parts)
-
-
-def _ring(positions: object) -> Ring:
-    """A ring of (lon, lat) positions on Earth, closed if it was not, with at least 4 positions."""
-    if not isinstance(positions, list):
-        raise ValueError("a ring that is not a list of positions")
-    ring: list[tuple[float, float]] = []
-    for position in positions:
-        numbers = position[:2] if isinstance(position, list) and len(position) >= 2 else None
-        if numbers is None or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in numbers
-        ):
-            raise ValueError(f"a ring with a non-numeric position {position!r}")
-        try:
-            lon, lat = float(numbers[0]), float(numbers[1])
-        except OverflowError:  # an integer past float's range
-            raise ValueError("a ring with a position off the globe") from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValueError(f"a ring with a position off the globe {position!r}")
-        ring.append((lon, lat))
-    if ring and ring[0] != ring[-1]:
-        ring.append(ring[0])
-    if len(ring) < 4:
-        raise ValueError(f"a ring with fewer than 4 positions ({len(positions)})")
-    return tuple(ring)
-
-
-def _representative(polygons: tuple[Polygon, ...], given: object) -> tuple[float, float]:
-    """(lat, lon): the source's geo_point_2d when valid, else the mean vertex of the largest outer ring."""
-    if isinstance(given, dict):
-        given = (given.get("lat"), given.get("lon"))
-    if isinstance(given, list | tuple) and len(given) == 2:
-        try:
-            if (point := parse_point(given[0], given[1])) is not None:
-                return point
-        except ValueError:
-            pass
-    outer = max((p[0] for p in polygons), key=_area)
-    vertices = outer[:-1]
-    return sum(y for _, y in vertices) / len(vertices), sum(x for x, _ in vertices) / len(vertices)
-
-
-def _area(ring: Ring) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))) / 2

@@ -27,9 +27,8 @@ from recoupe.ingest.inventories import (
     read_cameras,
     read_outages,
     read_quartiers,
-    write_rejects,
 )
-from recoupe.ingest.readers import Rejected
+from recoupe.ingest.readers import Rejected, write_rejects
 
 BATCH = 2_000
 

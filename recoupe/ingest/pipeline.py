@@ -24,8 +24,8 @@ from recoupe.graph.connection import Graph
 from recoupe.graph.incidents import IncidentBatch, existing_hashes, write_batch
 from recoupe.graph.links import RuleResult, run_rules
 from recoupe.ingest.graph_rows import GraphRows, incident_id, row_hash
-from recoupe.ingest.inventories import EventRow, write_rejects
-from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs
+from recoupe.ingest.inventories import EventRow
+from recoupe.ingest.readers import LogRow, Rejected, check_row, read_logs, write_rejects
 from recoupe.ingest.redact import pseudonymised_batch
 from recoupe.ingest.vault import Vault, sightings
 from recoupe.nlp.extract import Extraction, Extractor

@@ -1,7 +1,8 @@
 """Readers of log files: CSV (header row, ',' or ';') or JSONL, UTF-8 (with or without BOM) or Windows-1252.
 
 `read_logs` yields each row as a `LogRow` or, for a row that cannot be used, a `Rejected` with its line and
-reason — a bad row never stops the file. Naive times are Europe/Paris.
+reason — a bad row never stops the file. Naive times are Europe/Paris. `write_rejects` writes a file's
+rejections next to it, for the logs and the inventories alike.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from recoupe.ontology.cells import spreadsheet_safe
 from recoupe.ontology.errors import IngestError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -177,3 +179,22 @@ def check_row(line: int, row: Mapping[str, object], default_source: str | None =
         if k not in ("id", "text", "reported_at", "source") and v is not None and v != ""
     }
     return LogRow(line, log_id, text, reported, source, extra, point)
+
+
+def write_rejects(path: Path, rejects: Iterable[Rejected]) -> str | None:
+    """`<file>.rejects.csv` (line, id, reason) next to the input; when every row loaded, None and no such file
+    (a stale one is removed)."""
+    path = Path(path)
+    target = path.with_name(path.name + ".rejects.csv")
+    rejects = list(rejects)
+    if not rejects:
+        target.unlink(missing_ok=True)
+        return None
+    with open(target, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the csv module leaves a bare CR
+        writer.writerow(("line", "id", "reason"))
+        for r in rejects:
+            cells = (spreadsheet_safe(r.id), spreadsheet_safe(r.reason))
+            (quoted if any("\r" in cell for cell in cells) else writer).writerow((r.line, *cells))
+    return str(target)

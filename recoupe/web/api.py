@@ -10,16 +10,15 @@ People appear by pseudonym only, and only to roles that may read entities.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -27,31 +26,16 @@ from recoupe.ingest.redact import pseudonymised_incident
 from recoupe.ontology.errors import GraphQueryError, GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import auth, runtime
 from recoupe.web.cache import cached, forget
-from recoupe.web.openapi import (
-    CATEGORY,
-    CONNECTIONS,
-    FILTERS,
-    HOTSPOTS,
-    MAX_LIMIT,
-    PAGE,
-    Operation,
-    Param,
-    document,
-    parse_args,
-)
+from recoupe.web.endpoints import OPERATIONS, answer, api, cached_answer, endpoint, json_body, page, window
+from recoupe.web.openapi import CATEGORY, CONNECTIONS, FILTERS, HOTSPOTS, MAX_LIMIT, PAGE, Operation, document
+from recoupe.web.resources import close_graphs, extractor, graph
 
-if TYPE_CHECKING:  # neo4j and spaCy load with the first request that needs them, not with the app
-    from recoupe.graph.connection import Graph
+if TYPE_CHECKING:  # neo4j loads with the first request that needs it, not with the app
     from recoupe.graph.investigate import CameraView
     from recoupe.graph.links import CameraPoint
-    from recoupe.nlp.extract import Extractor
 
-PREFIX = "/api"
-api = Blueprint("api", __name__, url_prefix=PREFIX)
 log = logging.getLogger(__name__)
-OPERATIONS: list[Operation] = []
-GRAPHS, EXTRACTOR = "recoupe.api.graphs", "recoupe.api.extractor"
-_graph_lock, _extractor_lock, _ingest_lock = threading.Lock(), threading.Lock(), threading.Lock()
+_ingest_lock = threading.Lock()
 CONSOLE_TIMEOUT_S = 30.0
 SEE_ENTITIES = "read.entities"  # people (by pseudonym), plates and vehicles
 NO_PERSON = "[personne]"  # a person's name in a text, for a role that sees no person (not even a pseudonym)
@@ -68,103 +52,9 @@ JSON_TYPES = {str: "string", int: "integer", float: "number"}
 # Which field a rejection by the ingestion's row check is about, from how its reason begins.
 REPORT_REASONS = (("missing id", "id"), ("missing text", "text"), ("NUL", "text"), ("text", "text"),
                   ("unreadable date", "reported_at"), ("absurd coordinates", "lat"))  # fmt: skip
-View = Callable[..., ResponseReturnValue]
 
 
-# ---------------------------------------------------------------- declaring a route
-
-
-def endpoint(
-    method: str,
-    rule: str,
-    summary: str,
-    permissions: tuple[str, ...],
-    params: tuple[Param, ...] = (),
-    **declared: Any,
-) -> Callable[[View], View]:
-    """Register a view under /api behind a login and its permissions, and declare it (`declared`: the
-    Operation's body, response, status and errors); the view gets its query parameters parsed, as `q`."""
-    op = Operation(method, PREFIX + rule, summary, permissions, params, **declared)
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def parsed(**path: Any) -> ResponseReturnValue:
-            return view(parse_args(op.params, request.args), **path)
-
-        guarded: View = auth.require()(parsed)
-        for permission in reversed(permissions):
-            guarded = auth.require(permission)(guarded)
-        api.add_url_rule(rule, view.__name__, guarded, methods=[method])
-        OPERATIONS.append(op)
-        return view
-
-    return decorate
-
-
-def as_json(value: Any) -> Any:
-    """Dates and times as ISO 8601 strings, inside lists and dicts too."""
-    if isinstance(value, date):  # datetimes included
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [as_json(v) for v in value]
-    return value
-
-
-def answer(body: Mapping[str, Any], status: int = 200) -> ResponseReturnValue:
-    return jsonify(as_json(dict(body))), status
-
-
-def cached_answer(key: Hashable, build: Callable[[], Mapping[str, Any]]) -> ResponseReturnValue:
-    """`answer(build())`, its JSON text kept in the cache: for large answers every role sees alike."""
-
-    def encode() -> bytes:
-        return current_app.json.dumps(as_json(dict(build())), separators=(",", ":")).encode()
-
-    return current_app.response_class(cached(("json", key), encode), mimetype="application/json")
-
-
-def page(items: list[Any], q: Mapping[str, Any], total: int, **extra: Any) -> ResponseReturnValue:
-    return answer({**extra, "total": total, "limit": q["limit"], "offset": q["offset"], "items": items})
-
-
-def window(items: list[Any], q: Mapping[str, Any]) -> list[Any]:
-    return items[q["offset"] : q["offset"] + q["limit"]]
-
-
-# ---------------------------------------------------------------- the app's connections and extractor
-
-
-def graph(read_only: bool = True) -> Graph:
-    """The app's connection, opened on first use (a driver is thread-safe and pools its sockets); reads go
-    through the read-only account where the embedded server has one."""
-    with _graph_lock:
-        graphs: dict[bool, Graph] = current_app.extensions.setdefault(GRAPHS, {})
-        if read_only not in graphs:
-            graphs[read_only] = runtime.open_graph(current_app.config, read_only=read_only)
-        return graphs[read_only]
-
-
-def close_graphs(app: Flask) -> None:
-    """Close the app's connections; the next request opens them again."""
-    with _graph_lock:
-        for opened in app.extensions.pop(GRAPHS, {}).values():
-            opened.close()
-
-
-def extractor() -> Extractor:
-    """The app's extractor: built with the first report (spaCy's model with its first text), then reused."""
-    with _extractor_lock:
-        if EXTRACTOR not in current_app.extensions:
-            from recoupe.nlp.extract import Extractor
-
-            current_app.extensions[EXTRACTOR] = Extractor()
-        built: Extractor = current_app.extensions[EXTRACTOR]
-        return built
-
-
-# ---------------------------------------------------------------- errors
+# ---------------------------------------------------------------- errors, for the /api blueprint's routes
 
 
 def error(code: str, message: str, status: int) -> ResponseReturnValue:
@@ -389,26 +279,13 @@ def _moment(epoch: float | None) -> datetime | None:
 # ---------------------------------------------------------------- console and reports
 
 
-def _body(allowed: Iterable[str]) -> dict[str, Any]:
-    """The request's JSON object, refused when it holds a field outside `allowed`."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("Le corps doit être un objet JSON.", "envoyez Content-Type: application/json",
-                           {"body": "expected a JSON object"})  # fmt: skip
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise InvalidInput(f"Champs inconnus : {', '.join(unknown)}.", f"champs admis : {', '.join(allowed)}",
-                           dict.fromkeys(unknown, "unknown field"))  # fmt: skip
-    return body
-
-
 @endpoint("POST", "/query", "La console Cypher en lecture seule (compte de lecture, lignes plafonnées, temps "
           "limité) ; une écriture est refusée avant d'être envoyée.", ("console",), body="ConsoleQuery",
           response="ConsoleResult")  # fmt: skip
 def console(q: dict[str, Any]) -> ResponseReturnValue:
     from recoupe.graph.console import run_query
 
-    body = _body(("statement", "limit", "parameters"))
+    body = json_body(("statement", "limit", "parameters"))
     statement, limit, parameters = body.get("statement"), body.get("limit", 100), body.get("parameters") or {}
     problems = {}
     if not isinstance(statement, str) or not statement.strip():
@@ -437,7 +314,7 @@ def report(q: dict[str, Any]) -> ResponseReturnValue:
     from recoupe.ingest.pipeline import Ingestor
     from recoupe.ingest.vault import Vault
 
-    body = _body(REPORT_TYPES)  # nothing else: a "source" or "category" field would pass for an official log
+    body = json_body(REPORT_TYPES)  # nothing else: a "source" or "category" would pass for an official log
     problems = {
         name: "expected " + " or ".join(JSON_TYPES[t] for t in types)
         for name, types in REPORT_TYPES.items()

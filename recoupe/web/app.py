@@ -16,12 +16,13 @@ from werkzeug.wrappers import Response
 from recoupe import __version__
 from recoupe.ontology.errors import GraphUnavailable, InvalidInput, NotFound, RecoupeError
 from recoupe.web import (
-    api,
+    api,  # noqa: F401  (declares its API routes and the API's error handlers when imported)
     audit,
     auth,
     cache,
     compress,
     console_page,
+    endpoints,
     explorer,
     exports,
     forecast_page,
@@ -83,9 +84,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     tiles = map_page.tile_origin(app.config["RECOUPE_TILE_URL"])
     headers = HEADERS | {"Content-Security-Policy": f"{HEADERS['Content-Security-Policy']}; img-src 'self' "
                          f"data: {tiles}"} if tiles else HEADERS  # fmt: skip
-    for blueprint in (api.api, pages.pages, map_page.map_page, explorer.explorer, console_page.console_page,
-                      forecast_page.forecast_page, exports.exports, ontology_page.ontology_page,
-                      vendor.vendor):  # fmt: skip
+    for blueprint in (endpoints.api, pages.pages, map_page.map_page, explorer.explorer,
+                      console_page.console_page, forecast_page.forecast_page, exports.exports,
+                      ontology_page.ontology_page, vendor.vendor):  # fmt: skip
         app.register_blueprint(blueprint)
 
     @app.get("/api/health")

@@ -24,10 +24,10 @@ from werkzeug.wrappers import Response
 
 from recoupe.ontology.errors import InvalidInput, RecoupeError
 from recoupe.web import auth
-from recoupe.web.api import answer, endpoint
 from recoupe.web.audit_file import MAX_TEXT
 from recoupe.web.audit_file import Journal as Journal  # the journal's file, as `audit.Journal` to its users
 from recoupe.web.audit_file import digest as digest
+from recoupe.web.endpoints import answer, endpoint
 from recoupe.web.openapi import PAGE, SCHEMAS, Param, fields, parse_args
 
 EXTENSION = "recoupe.audit"

@@ -17,8 +17,8 @@ from gunicorn.app.base import BaseApplication
 
 from recoupe.ontology.errors import InvalidInput
 from recoupe.web import cache, shared_cache
-from recoupe.web.api import close_graphs
 from recoupe.web.cli import cli
+from recoupe.web.resources import close_graphs
 
 
 def is_loopback(host: str) -> bool:

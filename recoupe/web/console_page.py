@@ -15,8 +15,8 @@ from flask.typing import ResponseReturnValue
 
 from recoupe.graph.saved_queries import SAVED_QUERIES
 from recoupe.web import auth, vendor
-from recoupe.web.api import endpoint, window
-from recoupe.web.api import page as api_page
+from recoupe.web.endpoints import endpoint, window
+from recoupe.web.endpoints import page as api_page
 from recoupe.web.openapi import MAX_LIMIT, PAGE, SCHEMAS, fields
 
 console_page = Blueprint("console_page", __name__)

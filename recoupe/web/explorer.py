@@ -18,10 +18,13 @@ from flask.typing import ResponseReturnValue
 
 from recoupe.ontology.errors import InvalidInput, RecoupeError
 from recoupe.web import auth, vendor
-from recoupe.web.api import ENTITY_KINDS, SEE_ENTITIES, _period, answer, endpoint, graph
+from recoupe.web.api import ENTITY_KINDS, SEE_ENTITIES, _period
+from recoupe.web.endpoints import answer, endpoint
+from recoupe.web.french import PARIS, term, when
 from recoupe.web.map_page import _day
 from recoupe.web.openapi import FROM, SCHEMAS, TO, Param, fields
-from recoupe.web.pages import PARIS, page_error, term, when
+from recoupe.web.pages import page_error
+from recoupe.web.resources import graph
 
 if TYPE_CHECKING:  # neo4j loads with the first request that reads the graph
     from recoupe.graph.explore import GraphNode

@@ -25,10 +25,13 @@ from flask.typing import ResponseReturnValue
 
 from recoupe.ontology.errors import InvalidInput, NotFound
 from recoupe.web import auth
-from recoupe.web.api import SEE_ENTITIES, _period, endpoint, graph
+from recoupe.web.api import SEE_ENTITIES, _period
+from recoupe.web.endpoints import endpoint
+from recoupe.web.french import PARIS
 from recoupe.web.map_page import BBOX, parse_box
 from recoupe.web.openapi import FROM, TO, Param
-from recoupe.web.pages import PARIS, can
+from recoupe.web.pages import can
+from recoupe.web.resources import graph
 
 if TYPE_CHECKING:
     from recoupe.graph.export import NodeRecord, Selection

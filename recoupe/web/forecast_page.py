@@ -23,11 +23,13 @@ from recoupe.gnn import reports
 from recoupe.ontology.errors import InvalidInput, RecoupeError
 from recoupe.ontology.wkt import parse_wkt
 from recoupe.web import auth, vendor
-from recoupe.web.api import answer, endpoint, graph
 from recoupe.web.cache import cached
+from recoupe.web.endpoints import answer, endpoint
+from recoupe.web.french import MONTHS, number
 from recoupe.web.map_page import categories
 from recoupe.web.openapi import CATEGORY, Param
-from recoupe.web.pages import MONTHS, can, number, page_error
+from recoupe.web.pages import can, page_error
+from recoupe.web.resources import graph
 
 forecast_page = Blueprint("forecast_page", __name__)
 forecast_page.register_error_handler(RecoupeError, page_error)

@@ -19,7 +19,8 @@ from werkzeug.wrappers import Response
 from recoupe.ingest.vault import Identity, Vault
 from recoupe.ontology.errors import InvalidInput, RecoupeError
 from recoupe.web import audit
-from recoupe.web.api import _body, answer, api, endpoint, log
+from recoupe.web.api import log
+from recoupe.web.endpoints import answer, api, endpoint, json_body
 from recoupe.web.openapi import SCHEMAS, fields
 
 PERMISSION = "identity.reveal"
@@ -74,7 +75,7 @@ def original(home: Path, incident: str, motive: str, case: str | None, **actor: 
           "permise ou non, est journalisée avec son motif.", (PERMISSION,), body="IdentityRequest",
           response="Identity", errors=(400, 401, 403, 404))  # fmt: skip
 def reveal_identity(q: dict[str, Any], pseudonym: str) -> ResponseReturnValue:
-    body = _body(("motive", "case"))
+    body = json_body(("motive", "case"))
     motive, case = checked_motive(body.get("motive"), body.get("case"))
     return answer(reveal(Path(current_app.config["RECOUPE_HOME"]), pseudonym, motive, case))
 
@@ -84,7 +85,7 @@ def reveal_identity(q: dict[str, Any], pseudonym: str) -> ResponseReturnValue:
           "chaque tentative, permise ou non, est journalisée avec son motif.", (PERMISSION,),
           body="IdentityRequest", response="OriginalText", errors=(400, 401, 403, 404))  # fmt: skip
 def reveal_original(q: dict[str, Any], incident_id: str) -> ResponseReturnValue:
-    body = _body(("motive", "case"))
+    body = json_body(("motive", "case"))
     motive, case = checked_motive(body.get("motive"), body.get("case"))
     return answer(original(Path(current_app.config["RECOUPE_HOME"]), incident_id, motive, case))
 

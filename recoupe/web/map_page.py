@@ -25,10 +25,13 @@ from flask.typing import ResponseReturnValue
 from recoupe.ontology.errors import InvalidInput
 from recoupe.ontology.wkt import parse_wkt
 from recoupe.web import auth, vendor
-from recoupe.web.api import SEE_ENTITIES, answer, cached_answer, endpoint, graph
+from recoupe.web.api import SEE_ENTITIES
 from recoupe.web.cache import cached
+from recoupe.web.endpoints import answer, cached_answer, endpoint
+from recoupe.web.french import PARIS, term
 from recoupe.web.openapi import CATEGORY, SCHEMAS, Param, fields
-from recoupe.web.pages import PARIS, can, data_now, term
+from recoupe.web.pages import can, data_now
+from recoupe.web.resources import graph
 
 map_page = Blueprint("map_page", __name__)
 log = logging.getLogger(__name__)

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -30,12 +29,13 @@ from recoupe.web.api import (
     NO_PERSON,
     SEE_ENTITIES,
     _moment,
-    close_graphs,
     fleet,
-    graph,
     read_incident_record,
 )
 from recoupe.web.cache import cached
+from recoupe.web.french import PARIS, SHORT_MONTHS, change, day, interval, number, reason, term, when
+from recoupe.web.highlight import MARKS, highlight, mention_mark
+from recoupe.web.resources import close_graphs, graph
 
 if TYPE_CHECKING:  # neo4j loads with the first page that reads the graph
     from recoupe.graph.links import CameraPoint
@@ -43,24 +43,14 @@ if TYPE_CHECKING:  # neo4j loads with the first page that reads the graph
 pages = Blueprint("pages", __name__)
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 WEEKS, HOTSPOT_DAYS, LATEST, TOP, TOP_CONNECTIONS, TIMELINE_LIMIT, LOADS = 12, 30, 20, 10, 50, 1000, 8
 HISTORICAL_AFTER = timedelta(days=7)  # a latest incident older than this: the data is an archive, not a feed
-DAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")  # fmt: skip
-SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-                "déc.")  # fmt: skip
 LOAD_KINDS = {"logs": "mains courantes", "events": "événements", "cameras": "caméras", "outages": "pannes",
               "assets": "mobilier urbain", "quartiers": "quartiers"}  # fmt: skip
 ROLE_NAMES = {"viewer": "lecteur", "analyst": "analyste", "investigator": "enquêteur",
               "admin": "administrateur", "auditor": "auditeur"}  # fmt: skip
 KIND_NAMES = {"person": "Personne", "plate": "Plaque", "camera": "Caméra", "asset": "Mobilier urbain",
               "place": "Lieu", "quartier": "Quartier"}  # fmt: skip
-# A mention's graph label → its class (`m-PLATE`: the extractor's names) and its name in French.
-MARKS = {"Person": ("PERSON", "personne"), "Plate": ("PLATE", "plaque"), "Vehicle": ("VEHICLE", "véhicule"),
-         "Object": ("OBJECT", "objet"), "Organisation": ("ORG", "organisation"), "Place": ("PLACE", "lieu"),
-         "StreetAsset": ("ASSET", "mobilier urbain")}  # fmt: skip
 SOURCES_OF = {
     "category": {"classifier": "classifieur", "source": "donnée par la source"},
     "time": {"text": "lu dans le texte", "reported": "heure du signalement (le texte n'en donne pas)",
@@ -81,77 +71,7 @@ NAV = (("pages.dashboard", "Tableau de bord", "read.incidents"),
 STATUS: dict[type[RecoupeError], int] = {InvalidInput: 400, auth.Forbidden: 403, NotFound: 404}
 
 
-# ---------------------------------------------------------------- French words for what the graph holds
-
-
-def term(vocabulary: str, code: str | None) -> str:
-    """A vocabulary code's French label ("robbery" → "vol avec violence"); the code itself when unknown."""
-    from recoupe.ontology.loader import ontology
-
-    if code is None:
-        return "—"
-    concept = ontology().vocabulary(vocabulary).concepts.get(code)
-    return concept.labels.fr if concept else code
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    """A number as French writes it: 32,5."""
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
-
-
-def day(at: datetime) -> str:
-    local = at.astimezone(PARIS)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def when(at: datetime | str | None) -> str:
-    """`lun. 3 mars 2025, 14:30` in Paris time."""
-    if at is None:
-        return "—"
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    local = moment.astimezone(PARIS)
-    return f"{DAYS[local.weekday()]} {day(local)}, {local:%H:%M}"
-
-
-def interval(start: datetime | str | None, end: datetime | str | None) -> str:
-    """An interval, its day written once when it starts and ends on the same day."""
-    low, high = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in (start, end))
-    if low is None or high is None or high == low:
-        return when(low or high)
-    if low.astimezone(PARIS).date() == high.astimezone(PARIS).date():
-        return f"{when(low)} – {high.astimezone(PARIS):%H:%M}"
-    return f"{when(low)} – {when(high)}"
-
-
-def change(row: Mapping[str, Any]) -> str:
-    """A hotspot's change against the previous period, in words."""
-    if row["change"] is None:
-        return "nouveau" if row["count"] else "—"
-    return f"{'+' if row['change'] > 0 else ''}{number(100 * row['change'], 0)} %".replace("-", "−")
-
-
-def reason(found: Mapping[str, Any]) -> str:
-    """Why two incidents are connected, in French (`investigate.connections`' reasons)."""
-    kind, entity = found["kind"], found.get("entity")
-    if kind == "person":
-        roles = f" ({term('PersonRole', found.get('here'))} ici, {term('PersonRole', found.get('there'))} là)"
-        return f"même personne {entity}" + (roles if found.get("here") or found.get("there") else "")
-    if kind == "vehicle":
-        plate = str(entity).removeprefix("plate:")
-        return "même véhicule" + (f" (plaque {plate})" if str(entity).startswith("plate:") else "")
-    if kind == "near_repeat":
-        return f"répétition proche : {number(found['metres'], 0)} m, {number(found['hours'])} h d'écart"
-    if kind == "place_time":
-        return f"même lieu et moment : {number(found['distance_m'], 0)} m, {number(found['hours'])} h d'écart"
-    if kind == "camera":
-        return f"vus par la même caméra {found['camera']}"
-    if kind == "asset":
-        return f"même mobilier endommagé : {found['asset']} ({term('AssetType', found['asset_type'])})"
-    others = {"plate": f"même plaque {entity}", "organisation": f"même organisation ({entity})",
-              "object": "même objet"}  # fmt: skip
-    return others.get(kind, str(kind))
+# ---------------------------------------------------------------- what every template may use
 
 
 def can(permission: str) -> bool:
@@ -171,65 +91,6 @@ def helpers() -> dict[str, Any]:
             "number": number, "day": day, "when": when, "interval": interval, "change": change,
             "reason": reason, "roles": ROLE_NAMES, "load_kinds": LOAD_KINDS, "relations": RELATIONS,
             "sources_of": SOURCES_OF, "SEE_ENTITIES": SEE_ENTITIES}  # fmt: skip
-
-
-# ---------------------------------------------------------------- the text with its mentions marked
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A run of the text, or where a mark opens (with its class and title) or closes."""
-
-    kind: Literal["text", "open", "close"]
-    text: str = ""
-    mark: str = ""
-    title: str = ""
-
-
-def highlight(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[Piece]:
-    """The text cut into pieces around its marks (start, end, class, title); a mark inside another nests, one
-    that crosses an open mark is left out (the mentions' table still lists it)."""
-    pieces: list[Piece] = []
-    open_ends: list[int] = []
-    done = 0
-
-    def run(to: int) -> None:
-        nonlocal done
-        if to > done:
-            pieces.append(Piece("text", text[done:to]))
-            done = to
-
-    def close(limit: int) -> None:
-        while open_ends and open_ends[-1] <= limit:
-            run(open_ends.pop())
-            pieces.append(Piece("close"))
-
-    placed = {s for s in spans if isinstance(s[0], int) and isinstance(s[1], int)}  # (a span may be missing)
-    for start, end, mark, title in sorted(placed, key=lambda s: (s[0], -s[1], s[2])):
-        if not 0 <= start < end <= len(text):
-            continue
-        close(start)
-        if open_ends and end > open_ends[-1]:
-            continue
-        run(start)
-        pieces.append(Piece("open", mark=mark, title=title))
-        open_ends.append(end)
-    close(len(text))
-    run(len(text))
-    return pieces
-
-
-def mention_mark(mention: Mapping[str, Any], entities: bool) -> tuple[Any, Any, str, str]:
-    """A mention's span, class and title: what it is, and (to roles that may read entities) which one."""
-    label = str(mention["label"])
-    mark, name = MARKS.get(label, (label.upper(), label.lower()))
-    entity = str(mention.get("entity") or "")
-    if entities and label == "Vehicle":
-        name += f" (plaque {entity.removeprefix('plate:')})" if entity.startswith("plate:") else ""
-    elif entities and label in ENTITY_LABELS:
-        role = f" ({term('PersonRole', mention['role'])})" if mention.get("role") else ""
-        name = f"{name} {entity}{role}"
-    return mention["start"], mention["end"], mark, name
 
 
 # ---------------------------------------------------------------- the dashboard's chart

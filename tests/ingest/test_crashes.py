@@ -26,7 +26,7 @@ from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.democity.writer import DemoSettings, generate
 from recoupe.ontology.loader import ontology
-from recoupe.web import api, create_app
+from recoupe.web import create_app, resources
 from recoupe.web.auth import accounts
 from tests.conftest import RECOUPE, CliResult, free_port, settings_for, wipe
 
@@ -241,4 +241,4 @@ def test_the_app_answers_503_while_the_graph_is_down_and_recovers(
     finally:
         if not server.state().running:
             server.start(tie_to_parent=True)
-        api.close_graphs(app)
+        resources.close_graphs(app)

@@ -30,9 +30,8 @@ from recoupe.ingest.inventories import (
     read_events,
     read_outages,
     read_quartiers,
-    write_rejects,
 )
-from recoupe.ingest.readers import MAX_TEXT, LogRow, Rejected, read_logs
+from recoupe.ingest.readers import MAX_TEXT, LogRow, Rejected, read_logs, write_rejects
 from recoupe.ontology.errors import IngestError
 
 EXAMPLES = 60

@@ -21,9 +21,8 @@ from recoupe.ingest.inventories import (
     read_events,
     read_outages,
     read_quartiers,
-    write_rejects,
 )
-from recoupe.ingest.readers import Rejected
+from recoupe.ingest.readers import Rejected, write_rejects
 from recoupe.ontology.errors import IngestError, InvalidInput
 
 QUARTIERS = (

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from recoupe.web import api, create_app, vendor
+from recoupe.web import create_app, resources, vendor
 from tests.conftest import REPO
 from tests.web.test_api import City
 from tests.web.test_auth import PASSWORD
@@ -49,7 +49,7 @@ def site(city: City) -> Iterator[Site]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        api.close_graphs(app)
+        resources.close_graphs(app)
 
 
 @pytest.fixture(scope="module")

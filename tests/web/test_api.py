@@ -41,7 +41,7 @@ from recoupe.nlp.extract import Extractor
 from recoupe.nlp.gazetteer import MARSEILLE
 from recoupe.ontology.geo import offset
 from recoupe.ontology.loader import ontology
-from recoupe.web import api, create_app
+from recoupe.web import create_app, endpoints, resources
 from recoupe.web.auth import ROLES, accounts
 from tests.conftest import free_port, wipe
 from tests.web.test_auth import PASSWORD, HttpsClient, login
@@ -129,7 +129,7 @@ def city(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory)
         tokens[role] = users.create_token(role, "tests")[1]
     person = person_key(SUSPECT, key)
     yield City(app, tokens, person, "P-" + person[:8].upper())
-    api.close_graphs(app)
+    resources.close_graphs(app)
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def incident_url(incident_id: str, suffix: str = "") -> str:
 
 
 def test_every_route_needs_a_login(client: FlaskClient, city: City) -> None:
-    for op in api.OPERATIONS:
+    for op in endpoints.OPERATIONS:
         url = op.rule.replace("<kind>", "plate").replace("<path:key>", "AB-123-CD")
         url = url.replace("<path:incident_id>", quote("T:A", safe=""))
         for headers in ({}, {"Authorization": "Bearer rcp_not-a-token"}):
@@ -399,13 +399,13 @@ def test_a_citizen_report_through_a_token(client: FlaskClient, city: City) -> No
     body = checked(response, 201)
     assert body["id"] == "citizen:R-1" and body["summary"]["created"] == 1
     assert response.headers["Location"] == body["url"] == "/api/incidents/citizen:R-1"
-    extractor = city.app.extensions[api.EXTRACTOR]
+    extractor = city.app.extensions[resources.EXTRACTOR]
     shown = get(client, city, body["url"], role="viewer")
     assert shown["text"] == REPORT["text"]  # as the JSON string it was, never turned into HTML
     assert pick(shown, "source", "category") == ("citizen", "graffiti")
     assert pick(shown["place"], "name", "place_source") == ("Rue Paradis", "source")  # from the address
     again = post(client, city, "/api/reports", REPORT, role="investigator")  # the same again: no change
-    assert again["summary"]["unchanged"] == 1 and city.app.extensions[api.EXTRACTOR] is extractor
+    assert again["summary"]["unchanged"] == 1 and city.app.extensions[resources.EXTRACTOR] is extractor
     assert get(client, city, "/api/incidents?source=citizen")["total"] == 1
 
 
@@ -456,7 +456,7 @@ def test_the_openapi_document_lists_every_route(client: FlaskClient, city: City)
     document = get(client, city, "/api/openapi.json", role="auditor")  # any logged-in user may read it
     assert document["openapi"] == "3.1.0"
     rules = [r for r in city.app.url_map.iter_rules() if r.rule.startswith("/api/")]
-    assert len(rules) == len(api.OPERATIONS) + 2  # ours, /api/health and /api/me
+    assert len(rules) == len(endpoints.OPERATIONS) + 2  # ours, /api/health and /api/me
     for rule in rules:
         path = rule.rule.replace("<path:", "{").replace("<", "{").replace(">", "}")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:

@@ -19,7 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.serving import make_server
 
 from recoupe.web import create_app, vendor
-from recoupe.web.api import close_graphs
+from recoupe.web.resources import close_graphs
 from tests.web import test_api, test_map
 from tests.web.browser import WAIT_MS, Site, Visit
 from tests.web.test_api import City

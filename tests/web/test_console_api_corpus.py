@@ -20,7 +20,7 @@ from recoupe.graph.home import READER_USER
 from recoupe.graph.schema import apply_schema
 from recoupe.graph.server import EmbeddedServer
 from recoupe.ontology.loader import ontology
-from recoupe.web import api, create_app
+from recoupe.web import api, create_app, resources
 from recoupe.web.auth import accounts
 from tests.conftest import wipe
 from tests.graph import test_console, test_console_corpus
@@ -70,7 +70,7 @@ def corpus(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactor
             users.add_user(role, PASSWORD, role)
             tokens[role] = users.create_token(role, "tests")[1]
         yield Console(app, graph, graph_server, tokens, snapshot(graph, graph_server))
-        api.close_graphs(app)
+        resources.close_graphs(app)
 
 
 def test_the_app_reads_as_the_read_only_account(corpus: Console) -> None:

@@ -24,7 +24,7 @@ from recoupe.ingest.layers import load_assets
 from recoupe.ingest.pipeline import Ingestor
 from recoupe.nlp.extract import Extractor
 from recoupe.ontology import loader
-from recoupe.web import api, create_app
+from recoupe.web import create_app, resources
 from recoupe.web.auth import accounts
 from tests.conftest import wipe
 from tests.web.test_api import checked
@@ -91,7 +91,7 @@ def extended(
         users.hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
         users.add_user("viewer", PASSWORD, "viewer")
         yield app, {"viewer": users.create_token("viewer", "tests")[1]}
-        api.close_graphs(app)
+        resources.close_graphs(app)
     finally:
         patch.undo()
         forget_the_model()

@@ -30,10 +30,10 @@ from recoupe.graph.server import EmbeddedServer
 from recoupe.ingest.layers import load_quartiers
 from recoupe.nlp.gazetteer import MARSEILLE
 from recoupe.ontology.loader import ontology
-from recoupe.web import api, create_app
+from recoupe.web import create_app, resources
 from recoupe.web.auth import ROLES, accounts
 from recoupe.web.forecast_page import MODELS, backtest_view, pieces, verdict, written
-from recoupe.web.pages import number
+from recoupe.web.french import number
 from tests.conftest import wipe
 from tests.web.test_auth import PASSWORD, HttpsClient, login
 from tests.web.test_cli_forecast import synthetic_events
@@ -102,7 +102,7 @@ def city(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory)
             users.add_user(role, PASSWORD, role)
             tokens[role] = users.create_token(role, "tests")[1]
         yield City(app, tokens, json.loads(saved.read_text(encoding="utf-8")), rewrite)
-        api.close_graphs(app)
+        resources.close_graphs(app)
 
 
 def browser(city: City, role: str) -> FlaskClient:

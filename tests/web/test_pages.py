@@ -36,7 +36,8 @@ from recoupe.ingest.pipeline import Ingestor
 from recoupe.nlp.extract import Extractor
 from recoupe.web import cli_serve
 from recoupe.web.cli import cli
-from recoupe.web.pages import Piece, data_now, highlight, week_starts, weekly_chart
+from recoupe.web.highlight import Piece, highlight
+from recoupe.web.pages import data_now, week_starts, weekly_chart
 from tests.conftest import free_port
 from tests.web import test_api
 from tests.web.test_api import City

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from recoupe.web import api
+from recoupe.web import api, endpoints
 from tests.web import test_api
 from tests.web.test_api import City, bearer
 
 city = test_api.city
 EXAMPLES = 60  # per operation and mode
 FEWER = {("POST", "/api/reports"): 10}  # a citizen report runs spaCy and writes to the graph
-DECLARED = (*api.OTHERS, *api.OPERATIONS)
+DECLARED = (*api.OTHERS, *endpoints.OPERATIONS)
 OPERATIONS = sorted({(op.method, op.path) for op in DECLARED})
 # Negative mode needs something to make invalid: a query parameter or a body (a bare path string has none).
 NEGATABLE = {(op.method, op.path) for op in DECLARED if op.params or op.body}
