@@ -33,11 +33,6 @@ RELATED_RE = re.compile(
     r"|jeune)\s*,?\s+(?!(?:Mme|Mlle|Madame|Monsieur|Mademoiselle|Mr|Me|Dr)(?![\w]))"
     r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][\w'’-]+))?)"
 )
-LISTED_RE = re.compile(  # a name listed after another: a first name and an initial or a surname in capitals,
-    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?)\s+)?"  # or the surname first ("BRUNO Marc, PAOLI Anne")
-    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w]))"
-    r"|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+\s+[A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?![\w'’-]))"
-)
 # Police-log abbreviations: a unit between a title and the name ("Opérateur CSU : Mme X", "Agent ASVP
 # LOPEZ"), never the name itself ("Opérateur PC : RAS").
 ABBREVIATION = (
@@ -46,21 +41,31 @@ ABBREVIATION = (
     + r")(?![\w])"
 )
 RANKS = "|".join(sorted(lexicon.OFFICER_ABBREVIATIONS, key=len, reverse=True))  # "GPX", "SCH": as written
+TITLES = "|".join(  # capitalised or not: "Brigadier", "opérateur"
+    f"[{t[0].upper()}{t[0]}]{re.escape(t[1:])}" for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
+)
+PARTICLE = r"(?:(?:LE|LA|DE|DU|DI|DA|DEL|VAN|VON|EL|BEN)\s+(?=[A-ZÉÈÀÂÎÔÇ]{2}))?"  # "LE GOFF Élodie"
+
+LISTED_RE = re.compile(  # a name listed after another: a first name and an initial or a surname in capitals,
+    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?|" + RANKS + "|" + TITLES + r")\s+)?"  # after a civility or
+    r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w]))"
+    r"|" + PARTICLE + r"[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+\s+[A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?![\w'’-]))"
+)  # a rank; or the surname first ("BRUNO Marc, PAOLI Anne", ", GPX LE GOFF Élodie")
 OFFICER_RE = re.compile(
     r"(?<![\w])(?:l'|le |la )?(?:"  # the title capitalised or not ("Opérateur : X"); shouted, the model's
-    + "|".join(
-        f"[{t[0].upper()}{t[0]}]{re.escape(t[1:])}"
-        for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True)
-    )
+    + TITLES
     + "|"
     + RANKS
     + r")s?(?:\s+"
     + ABBREVIATION
-    + r")?(\s*:)?\s+(?:(?:"  # a rank after the colon: "Chef d'agrès : SCH VIDAL Mathieu"
-    + RANKS
+    + r")?(\s*:)?\s+(?:(?:"  # a rank or a title after the colon: "Chef d'agrès : SCH VIDAL Mathieu",
+    + RANKS  # "Agents : Brigadier PONS Julien"
+    + "|"
+    + TITLES
     + r")\s+)?(?!"
     + ABBREVIATION
     + r")(?P<name>"
+    + PARTICLE
     + NAME
     + r"(?:\s+"
     + NAME
@@ -73,9 +78,9 @@ OFFICER_RE = re.compile(
 CALLED_RE = re.compile(
     r"(?<![\w'’])(?:[sm]['’]appelle|(?i:je me nomme|je suis|moi c'est|c'est)|c"
     r"|(?:on|ils|autres|qu'on|l'on)\s+l['’]appel(?:ait|aient|le|lent)|appel(?:ait|aient)"
-    r"|se (?:fait|faisait|faisant) appeler|prénom\s*[,:]|(?i:nom(?: et prénom)?|identité)\s*:"
+    r"|se (?:fait|faisait|faisant) appeler|prénom\s*[,:]|(?i:nom(?:\s*(?:et|/|,)\s*prénom)?|identité)\s*:"
     r"|se (?:dit|disant|présent(?:e|ant) comme)(?:\s+(?:son|sa|le|la)\s+[\w-]+)?\s*,?)"
-    r"\s+[«\"“]?\s*(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
+    r"\s+[«\"“]?\s*(" + NAME + r"(?:[ \t]+" + NAME + r"){0,2})"  # on one line: "Nom : X Y⏎Type : vol"
 )
 # A message's signature: its last line or sentence, one to four words of a name, maybe two persons ("Stéphane
 # et Laura RICCI"), then at most a short apposition (", gérante", " (cordonnerie)", ", 2e étage").

@@ -392,6 +392,12 @@ def test_names_by_how_they_are_called_and_signed(extractor: Extractor, text: str
         ("Chef d'agrès : SCH VIDAL Mathieu\n\nAlerte à 03h42. Équipage : GPX N'DIAYE Moussa.",
          ["VIDAL Mathieu", "N'DIAYE Moussa"], []),
         ("Gardien : Mohamed CHERIF\n\nConstaté ce matin à 6h30.", ["Mohamed CHERIF"], []),
+        # a title after the colon; ranks and a surname's particle in a list; a form's field on one line
+        ("Vol simple.\nAgents : Brigadier PONS Julien, GPX LE GOFF Élodie.", ["PONS Julien", "LE GOFF Élodie"],
+         []),
+        ("La patrouille (GPP Sarah AMRANI, GP Pierre-Louis GUEZ) constate un dépôt.",
+         ["Sarah AMRANI", "Pierre-Louis GUEZ"], []),
+        ("Signalement en ligne\nNom / prénom : LEFÈVRE Camille\nType : vol", ["LEFÈVRE Camille"], []),
         # a form's name field; Messieurs, a lawyer, a doctor
         ("Formulaire de signalement\nNom : Camille Vasseur\nAdresse : 12 rue Paradis", ["Camille Vasseur"], []),
         ("Repêché par MM. Guillaume ROCCA et Pierre ROUX, assistés de Me Jacques TEISSIER.",
