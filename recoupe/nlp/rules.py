@@ -39,6 +39,11 @@ CAMERA_RE = re.compile(  # a number, a range ("caméras 31 à 34"), a dome ("dô
     + r"|cam[ée]ras? (?:embarqu[ée]es?|pi[ée]tons?))(?![\w])",
     re.IGNORECASE,
 )
+# a form's camera field: its value is the reference ("Caméra : PTZ 0561", "CAMÉRA : C14")
+CAMERA_FIELD_RE = re.compile(
+    r"(?<![\w])cam(?:[ée]ra)?s?\s*:\s*(?P<value>(?:PTZ\s|d[ôo]me\s)?(?:n°\s?)?[A-Z]{0,3}\d{1,5}(?![\w]))",
+    re.IGNORECASE,
+)
 POSTCODE_RE = re.compile(r"(?<![\w])130(?:0[1-9]|1[0-6])(?![\w])")
 ARRONDISSEMENT_RE = re.compile(
     r"(?<![\w])(?:1er|1re|[2-9]e|1[0-6]e|[1-9]ème|1[0-6]ème|[1-9]eme|1[0-6]eme)"
@@ -241,6 +246,8 @@ class RuleFinder:
     def cameras(self, text: str) -> Iterator[Found]:
         for match in CAMERA_RE.finditer(text):
             yield Found(*match.span(), "CAMERA")
+        for match in CAMERA_FIELD_RE.finditer(text):
+            yield Found(*match.span("value"), "CAMERA")
 
     def assets(self, text: str) -> Iterator[Found]:
         """Street furniture, the whole noun phrase: "conteneur à ordures", "poubelle de rue", "bancs

@@ -57,7 +57,7 @@ TIME_RE = re.compile(
     + r"|(?:tous les|tt les|chaque) " + EVERY + r"(?: (?:soir|matin))?"
     + r"|toute la (?:journ[ée]e|nuit|soir[ée]e|matin[ée]e)"
     + r"|jour et nuit|(?:la veille|le lendemain)(?: (?:au )?(?:matin|soir))?|à l'aube|au petit jour"
-    + r"|en ce moment|à l'instant|demain|ce midi"
+    + r"|en ce moment|à l'instant|demain(?: (?:matin|soir|apr[èe]s-midi))?|la semaine prochaine|ce midi"
     + r"|(?:" + DAY + r"|" + NIGHT + r")"
     + r"(?:,? (?:" + PERIOD[3:-1] + r"|(?:au )?soir|(?:au )?matin|apr[èe]s-midi))?"
     + r"(?:,? (?:" + APPROX + r" )?" + CLOCK
@@ -82,12 +82,12 @@ JOINING_BOUND = re.compile(
 TIME_AFTER = re.compile(
     r"\s+(?:du (?:matin|soir|mat)|de l'apr[èe]s[- ]midi|apr[èe]s[- ]midi|et demie?)(?![\w])", re.IGNORECASE
 )
-# a habit or a duration ("tous les soirs", "depuis des mois", "il y a 5 minutes"): a time expression, but not
-# one the occurrence interval is read from
+# a habit, a duration or a time to come ("tous les soirs", "depuis des mois", "demain matin"): a time
+# expression, but not one the occurrence interval is read from
 HABIT = re.compile(
     r"(?:tous les|tt les|chaque|toute la|jour et nuit|dans \d"
     r"|depuis (?:des|quelques|plusieurs|le d[ée]but|la fin)"
     r"|cette semaine|cette ann[ée]e|ce mois"
-    r"|pendant|en ce moment|demain|la veille|le lendemain|à l'aube|au petit jour)",
+    r"|pendant|en ce moment|demain|la semaine prochaine|la veille|le lendemain|à l'aube|au petit jour)",
     re.IGNORECASE,
 )

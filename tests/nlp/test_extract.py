@@ -443,6 +443,15 @@ def test_a_habit_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
     assert result.occurred_from == datetime.fromisoformat("2025-04-01T22:30:00+02:00")
 
 
+def test_a_time_to_come_is_a_time_but_not_the_occurrence(extractor: Extractor) -> None:
+    text = "Hier soir vers 23h le banc a été cassé ; réparation demain matin, peinture la semaine prochaine."
+    reported = datetime.fromisoformat("2025-04-02T09:00:00+02:00")
+    result = next(extractor.extract([("t-1", text, reported)]))
+    times = [text[m.start : m.end] for m in result.mentions if m.label == "DATETIME"]
+    assert times == ["Hier soir vers 23h", "demain matin", "la semaine prochaine"]
+    assert result.occurred_from == datetime.fromisoformat("2025-04-01T22:30:00+02:00")
+
+
 def test_the_writers_home_is_not_the_place(extractor: Extractor) -> None:
     text = "J'habite 4 rue Nau et la fête vient du 11 rue de Tilsit depuis 21h."
     result = next(extractor.extract([("app-1", text, datetime.fromisoformat("2025-06-01T00:30:00+02:00"))]))

@@ -119,6 +119,9 @@ def test_cameras_as_video_operators_write_them(finder: RuleFinder) -> None:
     assert [
         s for s, label in spans(finder, "Concert au Dôme 48 avenue Saint-Just.") if label == "CAMERA"
     ] == []
+    # a form's camera field: its value is the reference
+    text = "Heure : 02h17\nCaméra : PTZ 0561 – av. du Prado\nCAMÉRA : cam 57 - suivi"
+    assert [s for s, label in spans(finder, text) if label == "CAMERA"] == ["PTZ 0561", "cam 57"]
 
 
 def test_a_street_after_an_elided_article(finder: RuleFinder) -> None:
