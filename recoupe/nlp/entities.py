@@ -151,7 +151,10 @@ OBJECT_COMPLEMENT_RE = re.compile(
     r"|\s+en\s+(?:" + "|".join(MATERIALS) + r")(?![\w])"
 )
 OBJECT_COLOUR_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
-OBJECT_MATERIAL_RE = re.compile(r"\s+(?:" + "|".join(MATERIALS[2:]) + r")(?![\w])")  # "câbles cuivre"
+# a material written without "en" ("câbles cuivre"); not "or" nor "argent", a word and a colour alone
+OBJECT_MATERIAL_RE = re.compile(
+    r"\s+(?:" + "|".join(m for m in MATERIALS if m not in ("or", "argent")) + r")(?![\w])"
+)
 WORN_RE = re.compile(r"(?<![\w])en\s+$")  # "un homme en blouson noir"; but "420 € en espèces" is money
 PAID_IN = {"especes", "liquide", "numeraire", "billets"}
 OBJECT_BRAND_RE = re.compile(  # Dell, DJI, PS5, Ray-Ban, AirPods; a sentence may end after it ("Lenovo.")

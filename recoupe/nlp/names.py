@@ -46,11 +46,13 @@ TITLES = "|".join(  # capitalised or not: "Brigadier", "opérateur"
 )
 PARTICLE = r"(?:(?:LE|LA|DE|DU|DI|DA|DEL|VAN|VON|EL|BEN)\s+(?=[A-ZÉÈÀÂÎÔÇ]{2}))?"  # "LE GOFF Élodie"
 
-LISTED_RE = re.compile(  # a name listed after another: a first name and an initial or a surname in capitals,
-    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?|" + RANKS + "|" + TITLES + r")\s+)?"  # after a civility or
+# A name listed after another, maybe after a civility, a rank or a title: a first name and an initial or a
+# surname in capitals, or the surname first ("BRUNO Marc, PAOLI Anne", ", GPX LE GOFF Élodie").
+LISTED_RE = re.compile(
+    r"\s*(?:,|/|&|et)\s*(?:(?:Mme|Mlle|M\.|Mr\.?|" + RANKS + "|" + TITLES + r")\s+)?"
     r"([A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?:-[A-ZÉ][a-zéèêëàâîïôöûüç]+)?\s+(?:[A-ZÉÈ]\.|[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+(?![\w]))"
     r"|" + PARTICLE + r"[A-ZÉÈÀ][A-ZÉÈÀÂÎÔÇ'’-]+\s+[A-ZÉÈÀÂÎÔÇ][a-zéèêëàâîïôöûüç'’-]+(?![\w'’-]))"
-)  # a rank; or the surname first ("BRUNO Marc, PAOLI Anne", ", GPX LE GOFF Élodie")
+)
 OFFICER_RE = re.compile(
     r"(?<![\w])(?:l'|le |la )?(?:"  # the title capitalised or not ("Opérateur : X"); shouted, the model's
     + TITLES
