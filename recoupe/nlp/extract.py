@@ -242,11 +242,7 @@ class Extractor:
                     candidates.append(Found(start, end, "PERSON"))
             elif label == "ORG" and self._names_an_organisation(written):
                 candidates.append(Found(start, end, "ORG"))
-            elif (
-                label == "LOC"
-                and (place := self.geocoder.landmark(written)) is not None
-                and place.score == 1.0
-            ):
+            elif label == "LOC" and (place := self.geocoder.landmark(written, close=False)) is not None:
                 candidates.append(Found(start, end, "PLACE", place))
         kept: list[Found] = []
         candidates = [c for c in map(partial(_one_line, text), candidates) if c is not None]

@@ -13,6 +13,7 @@ import difflib
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from recoupe.nlp.folding import fold_chars
@@ -104,6 +105,14 @@ def bare(folded: str) -> str:
     return re.sub(r"\s+", " ", PARTICLES.sub("", folded)).strip()
 
 
+def _of_length(keys: Iterable[str], length: int, cutoff: float) -> list[str]:
+    """The keys long enough and short enough to reach the cutoff: a similarity is at most 2·shorter / (sum
+    of both lengths), the bound difflib checks first, here without a call per key (the same matches, a
+    fraction of the time: most words the model calls a place are no landmark at all)."""
+    shortest, longest = length * cutoff / (2 - cutoff), length * (2 - cutoff) / cutoff
+    return [k for k in keys if shortest - 1 <= len(k) <= longest + 1]
+
+
 MEMORY = 50_000  # close-match searches and point-in-quartier answers remembered
 
 
@@ -148,12 +157,10 @@ class Geocoder:
         search is the geocoder's one slow step, and the same misspelling comes back log after log."""
         if (key, kind) in self._searched:
             return self._searched[key, kind]
-        pool = {
-            "street": lambda: self.fuzzy.get(_fuzzy_slot(key), []),
-            "landmark": lambda: list(self.landmarks),
-            "quartier": lambda: list(self.quartiers),
-        }[kind]()
-        close = difflib.get_close_matches(key, pool, n=1, cutoff=cutoff)
+        pool: Iterable[str] = self.fuzzy.get(_fuzzy_slot(key), [])  # a street: same type, same first letter
+        if kind != "street":
+            pool = self.landmarks if kind == "landmark" else self.quartiers
+        close = difflib.get_close_matches(key, _of_length(pool, len(key), cutoff), n=1, cutoff=cutoff)
         found = (close[0], difflib.SequenceMatcher(None, key, close[0]).ratio()) if close else None
         if len(self._searched) >= MEMORY:
             self._searched.clear()  # bounded: a long run over ever-new misspellings starts afresh
@@ -205,16 +212,19 @@ class Geocoder:
                     return found
         return None
 
-    def landmark(self, mention: str) -> Place | None:
-        """A PLACE mention ('gare Saint-Charles', 'Vieux-Port') → the landmark."""
+    def landmark(self, mention: str, close: bool = True) -> Place | None:
+        """A PLACE mention ('gare Saint-Charles', 'Vieux-Port') → the landmark; a misspelt one too unless
+        `close` is False."""
         key = fold(mention)
         found = self.landmarks.get(key) or self.landmarks.get(bare(key))
         score = 1.0
+        if found is None and not close:
+            return None
         if found is None:
-            close = self._close(key, "landmark", 0.85)
-            if not close:
+            match = self._close(key, "landmark", 0.85)
+            if not match:
                 return None
-            found, score = self.landmarks[close[0]], close[1]
+            found, score = self.landmarks[match[0]], match[1]
         quartier = self.quartier_of(found.lat, found.lon)
         return Place(
             found.name,

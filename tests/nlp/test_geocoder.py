@@ -3,6 +3,7 @@ and the precision is never finer than the gazetteer has."""
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from recoupe.ingest.democity.writer import DemoSettings, generate
 from recoupe.nlp.gazetteer import marseille
-from recoupe.nlp.geocoder import Geocoder, fold
+from recoupe.nlp.geocoder import Geocoder, _of_length, fold
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,27 @@ def test_landmarks_and_districts(geocoder: Geocoder) -> None:
     assert geocoder.district("3e arr.") == third
     assert geocoder.district("13099") is None
     assert geocoder.city().precision == "city"
+
+
+def test_a_misspelt_landmark_is_found_unless_asked_for_exact_names(geocoder: Geocoder) -> None:
+    found = geocoder.landmark("gare Saint-Charle")
+    assert found is not None and found.name == "Gare Saint-Charles" and 0.85 <= found.score < 1.0
+    assert geocoder.landmark("gare Saint-Charle", close=False) is None
+    assert geocoder.landmark("gare Saint-Charles", close=False).name == "Gare Saint-Charles"  # type: ignore[union-attr]
+
+
+def test_close_matches_searched_among_keys_of_a_near_length_are_those_of_all_keys(geocoder: Geocoder) -> None:
+    """The length bound only skips keys difflib would drop: every landmark and quartier name, cut or with a
+    letter doubled or lost, finds the same match (or none) as a search over every key."""
+    for pool in (list(geocoder.landmarks), list(geocoder.quartiers)):
+        for key in pool:
+            for typo in (key[:-1], key[1:], key + key[-1], key[: len(key) // 2], key.replace(" ", "")):
+                for cutoff in (0.85, 0.6):
+                    everywhere = difflib.get_close_matches(typo, pool, n=1, cutoff=cutoff)
+                    near = difflib.get_close_matches(
+                        typo, _of_length(pool, len(typo), cutoff), n=1, cutoff=cutoff
+                    )
+                    assert near == everywhere, (typo, cutoff)
 
 
 def test_agrees_with_the_demo_citys_streets(geocoder: Geocoder, tmp_path: Path) -> None:
