@@ -6,6 +6,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from recoupe.nlp.folding import fold_chars
+
 with open(Path(__file__).parent / "data" / "lexicon.toml", "rb") as _fh:
     _WORDS: dict[str, Any] = tomllib.load(_fh)
 
@@ -28,7 +30,7 @@ ROLE_CUES: dict[str, tuple[str, ...]] = {
     "witness": tuple(_CUES["witness"]),
     "complainant": tuple(_CUES["complainant"]),
     "officer": (
-        *(t.replace("é", "e").replace("è", "e") for t in OFFICER_TITLES),
+        *(fold_chars(t) for t in OFFICER_TITLES),  # "second maître" as the folded text has it
         *(a.lower() for a in OFFICER_ABBREVIATIONS),
         *_CUES["officer_extra"],
     ),

@@ -42,6 +42,12 @@ ALIAS = re.compile(
     r"|appelai(?:en)?t|se (?:dit|disait|disant|fait appeler)|s'est presentee? comme|se presentant comme)"
     rf"\s*[«\"“]?\s*(?:{CIVILITY}\s*)?$"
 )
+# Who the police checked, named right after the check: "Contrôlé : M. X", "Contrôlé à 16h50 : M. X",
+# "Contrôle de X", "contrôle des occupants : X" (folded text before the name; not "l'agent de contrôle, M.").
+CHECKED = re.compile(
+    r"(?<![\w])(?:controlee?s?(?:\s+(?:a|vers)\s+\d{1,2}h\d{0,2})?\s*:"
+    rf"|controle\s+(?:de|d'|des occupants\s*:))\s*(?:{CIVILITY}\s*)?$"
+)
 # Who did what to whom: a name right before an act against someone is its author ("Steph a frappé un jeune",
 # "M. Fabre m'insulte", "Dylan B., le fils des voisins, a poussé"), one right after it is who suffered it ("a
 # menacé mon fils Hugo", "a poussé son mari, M. Benali") (folded text after, then before the name).
@@ -152,7 +158,7 @@ def role_of(text: str, start: int, end: int) -> str:
             return role
     if SELF_INTRODUCED.search(left) or _signature(text, folded, start, end):
         return "complainant"  # "Je soussigné X", "je m'appelle X"; a message signed "… Merci. Karim"
-    if ALIAS.search(left) or HARMS.match(right) or HARMED_PASSIVE.search(left):
+    if ALIAS.search(left) or HARMS.match(right) or HARMED_PASSIVE.search(left) or CHECKED.search(left):
         return "suspect"
     if HARMED_BY.search(left):
         return "victim"

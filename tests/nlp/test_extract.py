@@ -89,6 +89,16 @@ def test_a_police_log(extractor: Extractor) -> None:
         ("Chute de deux-roues av. du Prado. Cyclomotoriste, M. Théo LAMBERT, inconscient, transporté à la Timone.",
          "Théo LAMBERT", "victim"),
         ("Interpellation par le GPX Olivier MARCHAND rue de Rome.", "Olivier MARCHAND", "officer"),
+        # attacked, in the words of police logs
+        ("Bus 83 arrêté quai du Port : le conducteur, M. Paul VERAN, a été pris à partie par trois jeunes.",
+         "Paul VERAN", "victim"),
+        # who the police checked, named right after the check
+        ("Drone au-dessus du Pharo. Contrôlé à 16h50 : M. Yves PICARD, se dit photographe.", "Yves PICARD",
+         "suspect"),
+        # a rank written with its accents ("Second maître"); the city's and its contractors' staff
+        ("Marins-pompiers\nChef d'agrès : Second maître RICCI Baptiste\nChute d'un arbre.", "RICCI Baptiste",
+         "officer"),
+        ("Horodateur vandalisé.\nTechnicien : Franck AUBERT, tickets relevés.", "Franck AUBERT", "officer"),
         ("Le plaignant soupçonne son ancien associé, M. Victor HUET, d'avoir pris la caisse.", "Victor HUET",
          "suspect"),
         # a signed first-person report: the signature is the complainant's ("j'ai" is the first person)
