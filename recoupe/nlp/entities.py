@@ -299,11 +299,13 @@ def organisations(text: str) -> Iterator[Found]:
                 yield Found(kind.start() if part else named.start(1), named.end(1), "ORG")
 
 
-NAMED_PLACE_RE = re.compile(
-    r"(?<![\w])(?:h[ôo]pital|lyc[ée]e|coll[èe]ge|[ée]cole|parc|jardin|march[ée]|m[ée]tro|station|gare|stade|[ée]glise"
-    r"|fac|facult[ée]|universit[ée]"
+NAMED_PLACE_RE = re.compile(  # the kind in lower case, or capitalised where a line or a sentence opens
+    r"(?:(?<![\w])(?:h[ôo]pital|lyc[ée]e|coll[èe]ge|[ée]cole|parc|jardin|march[ée]|m[ée]tro|station|gare|stade"
+    r"|[ée]glise|fac|facult[ée]|universit[ée]"
     r"|mairie|piscine|r[ée]sidence|cit[ée]|centre commercial|porte|place|quartier|arr[êe]t|biblioth[èe]que|"
     r"th[ée][âa]tre|mus[ée]e|palais|plage|port)"
+    r"|(?:(?<=^)|(?<=[\n.!?]\s)|(?<=\n)|(?<=[—–-]\s))(?:H[ôo]pital|Lyc[ée]e|Coll[èe]ge|[ÉE]cole|Parc|Jardin|Stade"
+    r"|Centre|R[ée]sidence|Piscine|Mairie|Biblioth[èe]que|Th[ée][âa]tre|Mus[ée]e))"
     r"(?:\s+(?:maternelle|élémentaire|primaire|privée|municipale?))?"
     r"(?:\s+(?:de la|de l'|du|des|de|d'))?\s*" + NAME + r"(?:[\s-]+" + NAME + r"){0,3}"
 )

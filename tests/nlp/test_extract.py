@@ -349,6 +349,18 @@ def test_a_named_place_holding_a_quartiers_name(extractor: Extractor) -> None:
     ]
 
 
+def test_a_place_heading_a_line_with_its_kind_capitalised(extractor: Extractor) -> None:
+    """A report's header names the site it comes from ("Hôpital Nord — PC sécurité", "Service des Espaces
+    Verts — Parc Borély"), the kind capitalised."""
+    text = "Hôpital Nord — PC SÉCURITÉ\nRonde de nuit.\nService des Espaces Verts — Parc Borély\nBanc arraché."
+    result = next(extractor.extract([("np-2", text, datetime.fromisoformat("2025-04-02T18:00:00+02:00"))]))
+    assert [(text[m.start : m.end], m.label) for m in result.mentions if m.label in ("PLACE", "ORG")] == [
+        ("Hôpital Nord", "PLACE"),
+        ("Service des Espaces Verts", "ORG"),
+        ("Parc Borély", "PLACE"),
+    ]
+
+
 def test_the_models_persons_are_names(extractor: Extractor) -> None:
     """The model takes a capitalised common word opening a sentence for a person ("Rixe", "Chauffeur"), and a
     civility alone; those are not kept, a first name alone is."""
