@@ -174,6 +174,7 @@ NOT_A_BRAND = (
     | set(ABBREVIATIONS.values())
     | {"et", "ou"}
 )
+ARTICLES = {"la", "le", "les", "un", "une", "des", "du", "au", "aux"}  # "carte bancaire La Banque Postale"
 # Written like a verb, not the thing: "s'est montré virulent" (a participle, where the lexicon's word has
 # no final é), "la vidéo montre un homme" (a verb before its object).
 VERB_BEFORE_OBJECT_RE = re.compile(
@@ -248,7 +249,7 @@ def objects(text: str) -> Iterator[Found]:
         if (
             brand
             and not text[match.start() : match.end()].isupper()
-            and fold_chars(brand.group().strip()) not in NOT_A_BRAND
+            and fold_chars(brand.group().strip()) not in NOT_A_BRAND | ARTICLES
         ):
             end = brand.end()
         yield Found(match.start(), end, "OBJECT")

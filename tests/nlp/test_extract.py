@@ -233,6 +233,8 @@ def test_businesses_by_their_names_and_crews_are_no_organisations(
         # a brand in two capitals, a brand ending the sentence
         ("Vol de ses écouteurs AirPods et d'un ordinateur portable Lenovo.", {"écouteurs AirPods",
                                                                             "ordinateur portable Lenovo"}),
+        # an article is no brand: the bank's name after the card is the bank's
+        ("Trouvé une carte bancaire La Banque Postale près de la caisse.", {"carte bancaire"}),
         # a material written without "en"; money paid "en espèces" (clothes worn "en blouson" are none)
         ("Câbles cuivre dérobés, catalyseur scié ; 420 € en espèces saisis sur un homme en blouson noir.", {
             "Câbles cuivre", "catalyseur", "espèces"}),
