@@ -50,7 +50,8 @@ CHECKED = re.compile(
 )
 # Who did what to whom: a name right before an act against someone is its author ("Steph a frappé un jeune",
 # "M. Fabre m'insulte", "Dylan B., le fils des voisins, a poussé"), one right after it is who suffered it ("a
-# menacé mon fils Hugo", "a poussé son mari, M. Benali") (folded text after, then before the name).
+# menacé mon fils Hugo", "a poussé son mari, M. Benali", "a menacé le gérant, M. X") (folded text after, then
+# before the name).
 HARMED = (
     r"(?:frapp|menac|pouss|gifl|insult|agress|bouscul|tabass|racket|crach|mordu|bless|poignard|harcel|vol[ae]"
     r"|arrach|cogn)"
@@ -62,7 +63,8 @@ HARMS = re.compile(
 )
 HARMED_BY = re.compile(
     rf"(?<![\w])(?:a|ont|avait|avaient|aurait|auraient)\s+(?:deja\s+)?{HARMED}\w*\s+"
-    rf"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|votre)\s+[\w-]+(?:\s+[\w-]+)?\s*,?\s*)?(?:{CIVILITY}\s*)?$"
+    rf"(?:(?:mon|ma|mes|son|sa|ses|leur|notre|votre|le|la|l'|un|une)\s*[\w-]+(?:\s+[\w-]+)?\s*,?\s*)?"
+    rf"(?:{CIVILITY}\s*)?$"
 )
 # Who suffered an act, then by whom: "bousculée par mon collègue Damien VERNET" (folded text before the name).
 HARMED_PASSIVE = re.compile(

@@ -89,6 +89,9 @@ def test_a_police_log(extractor: Extractor) -> None:
         ("Chute de deux-roues av. du Prado. Cyclomotoriste, M. Théo LAMBERT, inconscient, transporté à la Timone.",
          "Théo LAMBERT", "victim"),
         ("Interpellation par le GPX Olivier MARCHAND rue de Rome.", "Olivier MARCHAND", "officer"),
+        # who suffered an act, named after it
+        ("Braquage du tabac : un homme a bousculé le gérant, M. Alain ROUX, et pris la caisse.", "Alain ROUX",
+         "victim"),
         # attacked, in the words of police logs
         ("Bus 83 arrêté quai du Port : le conducteur, M. Paul VERAN, a été pris à partie par trois jeunes.",
          "Paul VERAN", "victim"),
@@ -354,7 +357,9 @@ def test_a_named_place_holding_a_quartiers_name(extractor: Extractor) -> None:
 def test_a_place_heading_a_line_with_its_kind_capitalised(extractor: Extractor) -> None:
     """A report's header names the site it comes from ("Hôpital Nord — PC sécurité", "Service des Espaces
     Verts — Parc Borély"), the kind capitalised."""
-    text = "Hôpital Nord — PC SÉCURITÉ\nRonde de nuit.\nService des Espaces Verts — Parc Borély\nBanc arraché."
+    text = (
+        "Hôpital Nord — PC SÉCURITÉ\nRonde de nuit.\nService des Espaces Verts — Parc Borély\nBanc arraché."
+    )
     result = next(extractor.extract([("np-2", text, datetime.fromisoformat("2025-04-02T18:00:00+02:00"))]))
     assert [(text[m.start : m.end], m.label) for m in result.mentions if m.label in ("PLACE", "ORG")] == [
         ("Hôpital Nord", "PLACE"),
