@@ -9,7 +9,10 @@ import re
 WEEKDAY = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)"
 CLOCK = r"(?:\d{1,2}\s?[hH](?:\s?\d{2})?|\d{1,2}:\d{2}|(?<![-\w])minuit|(?<![-\w])midi)(?![\w])"
-DATE = r"(?:(?:le|du) )?\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|(?:(?:le|du) )?(?:1er|\d{1,2}) " + MONTH
+# "le 14/03" with its article; "du" only before a range's "au" ("du 17/03 au 21/03"): a document's date stands
+# alone ("Main courante du 15/11/2024" → "15/11/2024")
+_ARTICLE = r"(?:le |du (?=\S+(?: \S+)? au ))?"
+DATE = _ARTICLE + r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|" + _ARTICLE + r"(?:1er|\d{1,2}) " + MONTH
 PERIOD = (
     r"(?:en (?:fin|d[ée]but) d'apr[èe]s[- ]midi|(?:cet |dans l'|en |l')apr[èe]s[- ]midi"
     r"|en (?:fin|d[ée]but) de (?:matin[ée]e|soir[ée]e)|(?:ce|le|au petit|dans la|en) mat(?:in|in[ée]e)"

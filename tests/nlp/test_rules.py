@@ -61,6 +61,9 @@ def test_a_police_log(finder: RuleFinder) -> None:
             "tt les soirs a partir de 18h", "chaque matin", "ce week end", "jusqu'à mercredi"]),
         ("Le lendemain matin, ce midi, depuis au moins 15 jours, cette semaine.", [
             "Le lendemain matin", "ce midi", "depuis au moins 15 jours", "cette semaine"]),
+        # a document's date stands alone; "du" belongs to a range
+        ("Main courante du 15/11/2024 : fermé du 17/03 au 21/03, puis du 3 mars au 5 mars.", [
+            "15/11/2024", "du 17/03 au 21/03", "du 3 mars au 5 mars"]),
     ],
 )  # fmt: skip
 def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[str]) -> None:
