@@ -174,7 +174,8 @@ NOT_A_BRAND = (
     | set(ABBREVIATIONS.values())
     | {"et", "ou"}
 )
-ARTICLES = {"la", "le", "les", "un", "une", "des", "du", "au", "aux"}  # "carte bancaire La Banque Postale"
+# after an object, an article is no brand either ("carte bancaire La Banque Postale"); a business keeps it
+NOT_AN_OBJECTS_BRAND = NOT_A_BRAND | {"la", "le", "les", "un", "une", "des", "du", "au", "aux"}
 # Written like a verb, not the thing: "s'est montré virulent" (a participle, where the lexicon's word has
 # no final é), "la vidéo montre un homme" (a verb before its object).
 VERB_BEFORE_OBJECT_RE = re.compile(
@@ -249,7 +250,7 @@ def objects(text: str) -> Iterator[Found]:
         if (
             brand
             and not text[match.start() : match.end()].isupper()
-            and fold_chars(brand.group().strip()) not in NOT_A_BRAND | ARTICLES
+            and fold_chars(brand.group().strip()) not in NOT_AN_OBJECTS_BRAND
         ):
             end = brand.end()
         yield Found(match.start(), end, "OBJECT")
@@ -305,7 +306,7 @@ NAMED_PLACE_RE = re.compile(  # the kind in lower case, or capitalised where a l
     r"|[ée]glise|fac|facult[ée]|universit[ée]"
     r"|mairie|piscine|r[ée]sidence|cit[ée]|centre commercial|porte|place|quartier|arr[êe]t|biblioth[èe]que|"
     r"th[ée][âa]tre|mus[ée]e|palais|plage|port)"
-    r"|(?:(?<=^)|(?<=[\n.!?]\s)|(?<=\n)|(?<=[—–-]\s))(?:H[ôo]pital|Lyc[ée]e|Coll[èe]ge|[ÉE]cole|Parc|Jardin|Stade"
+    r"|(?:^|(?<=\n)|(?<=[.!?—–-]\s))(?:H[ôo]pital|Lyc[ée]e|Coll[èe]ge|[ÉE]cole|Parc|Jardin|Stade"
     r"|Centre|R[ée]sidence|Piscine|Mairie|Biblioth[èe]que|Th[ée][âa]tre|Mus[ée]e))"
     r"(?:\s+(?:maternelle|élémentaire|primaire|privée|municipale?))?"
     r"(?:\s+(?:de la|de l'|du|des|de|d'))?\s*" + NAME + r"(?:[\s-]+" + NAME + r"){0,3}"
