@@ -28,7 +28,7 @@ from recoupe.nlp.geocoder import Geocoder, Place
 from recoupe.nlp.names import CommonWords
 from recoupe.nlp.roles import MESSAGE, roles_of
 from recoupe.nlp.rules import Found, RuleFinder
-from recoupe.nlp.timeparse import occurrence
+from recoupe.nlp.timeparse import occurrence_of_facts
 from recoupe.nlp.timewords import HABIT
 from recoupe.ontology.loader import ontology
 
@@ -189,12 +189,12 @@ class Extractor:
     ) -> Extraction:
         found = self._mentions(text, ents)
         spans = [(m.start, m.end) for m in found if m.label == "DATETIME"]
-        times = [  # the pieces of the time expressions kept, habits and durations left out
-            text[a:b]
+        pieces = [  # the pieces of the time expressions kept, habits and durations left out
+            (a, b)
             for a, b in self.rules.time_pieces(text)
             if any(s <= a and b <= e for s, e in spans) and not HABIT.match(text, a)
         ]
-        interval = occurrence(times, reported_at)
+        interval = occurrence_of_facts(text, pieces, reported_at)
         category, confidence = self.classifier.classify(text, self.nlp.vocab.vectors)
         return Extraction(
             log_id,
@@ -218,6 +218,7 @@ class Extractor:
             for f in entities.named_places(text)
         ]
         candidates += list(names.persons(text))
+        candidates += list(names.surname_first(text, self._common))
         message = MESSAGE.search(fold_chars(text))
         candidates += [  # after a title and a colon: without the common words around the name
             f for f in (self._without_common_words(text, f) for f in names.persons(text, unsure=True)) if f

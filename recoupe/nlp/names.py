@@ -139,6 +139,46 @@ def name_end(text: str, start: int, end: int) -> int:
     return end
 
 
+# The surname first, in capitals, then the first name, as police forms write a person ("MEC : BOUZID Ryan",
+# "Conducteur du fourgon HADDAD Karim", "au nom de ABDELLI Yacine"), wherever it stands; on one line, and not
+# a rank's or a unit's first name before a surname ("GPX Kévin TORRES", "BAC Nord")
+_UPPER = "A-ZÉÈÀÂÎÔÇ"
+SURNAME_FIRST_RE = re.compile(
+    r"(?<![\w'’-])((?:(?:LE|LA|DE|DU|DI|DA|DEL|DER|EL|BEN|VAN)[ \t]+)?"
+    rf"[{_UPPER}]{{2,}}(?:[-'’][{_UPPER}]{{2,}})?)"
+    rf"[ \t]+([{_UPPER}][a-zéèêëàâîïôöûüç]+(?:-[{_UPPER}][a-zéèêëàâîïôöûüç]+)?)(?![\w'’-])"
+    rf"(?![ \t]+[{_UPPER}]{{2,}}(?![\w]))"
+)
+# words in capitals that are no surname: the police's and the objects' abbreviations, organisations, vehicles
+NOT_SURNAMES = frozenset(
+    fold_chars(word)
+    for entry in (
+        *lexicon.NOT_ORGANISATIONS,
+        *lexicon.OFFICER_ABBREVIATIONS,
+        *lexicon.ORGANISATIONS,
+        *lexicon.VEHICLE_MAKES,
+        *lexicon.VEHICLE_MODELS,
+        *lexicon.VEHICLE_KINDS,
+        *lexicon.OBJECTS,
+        "BTP",
+    )
+    for word in entry.split()
+)
+
+
+def surname_first(text: str, common: CommonWords | None) -> Iterator[Found]:
+    """Names written surname first (SURNAME_FIRST_RE), when the first name is no common word and the surname
+    no abbreviation ("BTP Provence", "GPS Garmin", "VL Dacia")."""
+    for match in SURNAME_FIRST_RE.finditer(text):
+        surname, first = match.groups()
+        if (
+            len(surname.split()[-1]) >= 3
+            and not any(fold_chars(w) in NOT_SURNAMES for w in (*surname.split(), first))
+            and (common is None or not common.common(first))
+        ):
+            yield Found(match.start(1), match.end(2), "PERSON")
+
+
 def named_again(text: str, found: list[Found]) -> Iterator[Found]:
     """Every other place a first name found alone appears ("son fils Enzo … Enzo s'est fait arracher")."""
     for name in {text[f.start : f.end] for f in found if f.label == "PERSON"}:

@@ -14,13 +14,20 @@ UNITS = "|".join(re.escape(a.lower()) for a in lexicon.NOT_ORGANISATIONS)
 # between an officer's title and the name: a qualifier, a unit, a colon, a civility ("opérateur CSU : Mme ",
 # "opérateur vidéo : ", "agent de fermeture, ", "agent portuaire ")
 TITLE_GAP = re.compile(rf"s?(?:\s+(?:de\s+|d')?[a-z]+)?(?:\s+(?:{UNITS})(?![\w]))?[\s,:]*(?:{CIVILITY}\s*)?")
-COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?")  # between two persons of one list
+_RANKS = alternation(
+    [*lexicon.OFFICER_TITLES, *(a.lower() for a in lexicon.OFFICER_ABBREVIATIONS), "gardien"]
+)
+# between two persons of one list, maybe with a civility or a rank ("Brigadier PONS Julien, Gardien FERHAT
+# Nadia"); or the next item of a list, one per line ("Interpellés :⏎ - SAIDI Bilal, 21 ans⏎ - TRAORE Issa")
+COORDINATED = re.compile(rf"\s*(?:,|/|et|&)\s*(?:{CIVILITY}\s*)?(?:{_RANKS}\s+)?")
+NEXT_ITEM = re.compile(rf"[^\n]*\n[ \t]*(?:[-–•*]|\d{{1,2}}[).])[ \t]*(?:{CIVILITY}\s*)?(?:{_RANKS}\s+)?")
 # A role label, then the name: "Témoin, M. ", "Victime : la gérante, Mme ", "MEC : ", "la victime Mme "
 # (folded left context); or in brackets right after it: "H. DUBOIS (plaignante)", "I. CHEVALIER (présumé)".
 LABELLED = {
     role: re.compile(
         rf"(?<![\w]){alternation(words, plural=False)}"
-        rf"(?:\s*[:,]\s*(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?|\s+)(?:{CIVILITY}\s*)?$"
+        rf"(?:\s*[:,]\s*(?:(?:[-–•*]|\d{{1,2}}[).])\s*)?(?:(?:le|la|l'|un|une)\s*[\w-]+\s*,\s*)?|\s+)"
+        rf"(?:{CIVILITY}\s*)?$"
     )
     for role, words in lexicon.ROLE_LABELS.items()
 }
@@ -59,7 +66,10 @@ HARMED = (
 HARMS = re.compile(
     r"\s*,?\s*(?:[^,.;:!?]{1,60},\s*)?(?:qui\s+)?(?:(?:[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)?"
     r"(?:a|ont|avait|avaient|aurait|auraient|est venue?|sont venus|vient de|venait de)\s+"
-    r"|[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)(?:deja\s+|encore\s+)?" + HARMED
+    r"|[mlt]['’]|(?:nous|vous|lui|leur|les|me|te)\s+)(?:deja\s+|encore\s+)?"
+    + HARMED
+    # a blow in the present, as a report tells it: "X, porte un coup de tête au brigadier"
+    + r"|\s*,?\s*(?:qui\s+)?(?:porte|portent|donne|donnent|assene|assenent)\s+(?:un|des|plusieurs)\s+coups?"
 )
 HARMED_BY = re.compile(
     rf"(?<![\w])(?:a|ont|avait|avaient|aurait|auraient)\s+(?:deja\s+)?{HARMED}\w*\s+"
@@ -68,7 +78,8 @@ HARMED_BY = re.compile(
 )
 # Who suffered an act, then by whom: "bousculée par mon collègue Damien VERNET" (folded text before the name).
 HARMED_PASSIVE = re.compile(
-    rf"{HARMED}\w*\s+par\s+(?:(?:mon|ma|son|sa|leur|notre|votre|un|une|le|la|l')\s*[\w-]+\s*,?\s*)?"
+    rf"{HARMED}\w*(?:\s+(?:au|aux|a la|a l')\s*[\w-]+)?\s+par\s+"  # "frappé au visage par"
+    r"(?:(?:mon|ma|son|sa|leur|notre|votre|un|une|le|la|l')\s*[\w-]+(?:\s+[\w-]+)?\s*,?\s*)?"
     rf"(?:{CIVILITY}\s*)?$"
 )
 # A message from the public: written in the first person, or with its courtesies.
@@ -143,7 +154,8 @@ def roles_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
     "et", a slash or a civility between them) plays the same part as the first."""
     found: list[str] = []
     for k, (start, end) in enumerate(spans):
-        listed = k > 0 and COORDINATED.fullmatch(fold_chars(text[spans[k - 1][1] : start]))
+        gap = fold_chars(text[spans[k - 1][1] : start]) if k else ""
+        listed = k > 0 and (COORDINATED.fullmatch(gap) or NEXT_ITEM.fullmatch(gap))
         found.append(found[-1] if listed else role_of(text, start, end))
     return found
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from recoupe.nlp.folding import fold_chars
+from recoupe.nlp.timewords import CLOCK_ONLY, FOUND_AFTER, FOUND_BEFORE
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -30,6 +31,7 @@ DURATIONS = {
     "sem": timedelta(weeks=1),
     "moi": timedelta(days=30),
 }  # fmt: skip (units by their first letters)
+HHMM = re.compile(r"(?<![\d/.:,])([01]\d|2[0-3])([0-5]\d)(?![\d/.:,])")
 CLOCK = r"(?:\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?|(?<![-\w])(minuit)|(?<![-\w])(midi))"
 # Periods of a day: (start hour, end hour); an end of 24 or more runs into the next day.
 PERIODS = (
@@ -157,7 +159,7 @@ def _base(day: date | None, night: date | None, today: date, hour: int) -> date:
 
 def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime] | None:
     """The interval one French time expression supports, or None when it cannot be read."""
-    text = _fold(expression)
+    text = HHMM.sub(r"\1h\2", _fold(expression))  # "0215" as the rules took it: "02h15"
     reported = reported_at.astimezone(PARIS)
     today = reported.date()
 
@@ -260,3 +262,32 @@ def occurrence(expressions: list[str], reported_at: datetime) -> tuple[datetime,
             ):
                 return narrowed
     return start, end
+
+
+def occurrence_of_facts(
+    text: str, pieces: list[tuple[int, int]], reported_at: datetime
+) -> tuple[datetime, datetime] | None:
+    """The occurrence interval from a log's time pieces (text[a:b], in order), as `occurrence` reads it,
+    unless it is when the facts were found ("constaté ce matin à 6h30", "ce matin en arrivant à 7h30") and the
+    log gives a time of the facts before it ("… entrent à 01h12", "dans la nuit du 11 au 12")."""
+    interval = occurrence([text[a:b] for a, b in pieces], reported_at)
+    folded = fold_chars(text)
+    seen = [
+        bool(FOUND_BEFORE.search(folded, max(0, a - 60), a) or FOUND_AFTER.match(folded, b))
+        for a, b in pieces
+    ]
+    for i in range(len(pieces) - 2, -1, -1):  # the day before its hour: "ce matin à 7h50, en ouvrant"
+        seen[i] = seen[i] or (seen[i + 1] and not text[pieces[i][1] : pieces[i + 1][0]].strip(" ,"))
+    facts = [text[a:b] for (a, b), found in zip(pieces, seen, strict=True) if not found]
+    if not interval or len(facts) == len(pieces):
+        return interval
+    before = occurrence(facts, reported_at)
+    if (
+        before
+        and before[0] <= interval[0]
+        # a bare hour later in the day than the report reads as the day before: no fact of the morning it was
+        # found ("merci d'intervenir avant 16h30")
+        and (before[0].date() == interval[0].date() or not all(CLOCK_ONLY.fullmatch(f) for f in facts))
+    ):
+        return before
+    return interval

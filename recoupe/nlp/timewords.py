@@ -22,7 +22,7 @@ PERIOD = (
 NIGHT = (
     r"(?:dans la nuit (?:du |de )?"
     + WEEKDAY
-    + r"(?: \d{1,2})? (?:à|au) "
+    + r"(?: \d{1,2})? (?:[àa]|au) "
     + WEEKDAY
     + r"|dans la nuit du (?:1er|\d{1,2})(?:[/.]\d{1,2}| "
     + MONTH
@@ -42,7 +42,16 @@ DAY = (
     + r"|(?:le |ce )(?:week[- ]?end|we|w-e)(?: dernier| pass[ée])?"
     + r"|la semaine derni[èe]re|la semaine pass[ée]e)"
 )
-APPROX = r"(?:vers|environ|aux alentours de|autour de|à)"
+APPROX = r"(?:vers|environ|aux alentours de|autour de|[àa])"
+# an hour in four digits, as radio logs write it: after "à" or "vers" ("ce jour a 0745"), or where a line
+# opens, before its words ("0215 EQUIPAGE BAC…", "0325 deux individus…") or between dashes ("SUD - 0850 -
+# REQUIS"), never a house number ("1200 bd X")
+HHMM = r"(?:[01]\d|2[0-3])[0-5]\d(?![\w/.,:])"
+_STREET = (
+    r"(?:rue|r|bd|bld|boulevard|av|avenue|chemin|ch|place|pl|traverse|trav|impasse|imp|cours"
+    r"|all[ée]e|quai|route)"
+)
+HHMM_OPENING = rf"(?:(?<=^)|(?<=\n)|(?<= [-–] )){HHMM}(?= +(?:[-–] +)?[^\W\d])(?! +{_STREET}\b)"
 COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
          r"|plusieurs|une dizaine de|une quinzaine de)")  # fmt: skip
 UNIT = r"(?:minutes?|min|heures?|h|jours?|nuits?|soirs?|semaines?|mois|ans?|ann[ée]es?|heure)"
@@ -65,7 +74,9 @@ TIME_RE = re.compile(
     + r"(?:,? (?:" + PERIOD[3:-1] + r"|(?:au )?soir|(?:au )?matin|apr[èe]s-midi))?"
     + r"(?:,? (?:" + APPROX + r" )?" + CLOCK
     + r"|,? entre " + CLOCK + r" et " + CLOCK + r")?"
-    + r"|(?:entre|de) " + CLOCK + r" (?:et|à) " + CLOCK
+    + r"|(?:entre|de) " + CLOCK + r" (?:et|[àa]) " + CLOCK
+    + r"|(?:[àa]|vers|dès) " + HHMM + r"(?! *(?:m²|m2|m|km|mm|cm|kg|g|€|euros?|eur|m[èe]tres?)(?!\w))"
+    + r"|" + HHMM_OPENING
     + r"|(?:" + APPROX + r" )?" + CLOCK
     + r"|" + PERIOD
     + r")(?![\w])",
@@ -94,3 +105,18 @@ HABIT = re.compile(
     r"|pendant|en ce moment|demain|la semaine prochaine|la veille|le lendemain|à l'aube|au petit jour)",
     re.IGNORECASE,
 )
+# when the facts were found, not when they happened: "constaté ce matin à 6h30", "en arrivant à 7h30", "a
+# découvert les faits à 6h45", "lors de la ronde de 5h", "SMS reçu 07:52". Read on folded text, in the clause
+# before a time piece, or right after it ("ce matin en arrivant"); a time of the facts before it is preferred
+_ON_ARRIVAL = r"en (?:arrivant|ouvrant|rentrant|revenant|partant)"
+_ON_ROUND = r"lors de (?:la|sa|ma|notre|leur) (?:ronde|tournee)"
+_AT = r"a (?:l'|mon |son |sa |notre |leur )?"
+FOUND_BEFORE = re.compile(
+    r"(?:\bconstat(?:e|ee|es|ees|ons|ations?)?|\bdecouv\w*|\bs'(?:en )?(?:est |suis |sommes )?aper[cç]u\w*"
+    rf"|\b{_ON_ARRIVAL}|\b{_AT}(?:ouverture|arrivee|retour|prise de service|reveil)|\b{_ON_ROUND}"
+    r"|\bau reveil|\brecue?)\b[^.;!?\n]{0,40}\Z"
+)
+FOUND_AFTER = re.compile(
+    rf"\s*,?\s*(?:{_ON_ARRIVAL}|{_ON_ROUND}|au reveil|{_AT}(?:ouverture|arrivee|retour|reveil))\b"
+)
+CLOCK_ONLY = re.compile(r"(?:(?:à|a|vers|dès|des) )?" + CLOCK, re.IGNORECASE)  # an hour, no day: "à 16h30"

@@ -107,6 +107,17 @@ def test_a_police_log(extractor: Extractor) -> None:
         # a signed first-person report: the signature is the complainant's ("j'ai" is the first person)
         ("Bonjour, j'ai vu des seringues dans le parc ce matin.\nCordialement,\nMarie DELORME", "Marie DELORME",
          "complainant"),
+        # a list, one per line, under its role; a rank between two officers of one list
+        ("Deal cité Félix Pyat.\nInterpellés :\n - SAIDI Bilal, 21 ans (guetteur)\n - TRAORE Issa, 17 ans",
+         "TRAORE Issa", "suspect"),
+        ("Vols à la roulotte.\nVictimes :\n1) CHABERT Hélène – Citroën C3\n2) Dr Yann LE GALL – Toyota Yaris",
+         "Yann LE GALL", "victim"),
+        ("Vol simple.\nAgents : Brigadier PONS Julien, Gardien FERHAT Nadia.", "FERHAT Nadia", "officer"),
+        # by whom, with where the blow landed; a blow told in the present
+        ("Un surveillant, M. Julien ESTEVE, a été frappé au visage par un élève exclu, BAKARI Ousmane.",
+         "BAKARI Ousmane", "suspect"),
+        ("Lors d'un contrôle, le conducteur, ZERROUKI Adel, porte un coup de tête au brigadier MARCHETTI Paul.",
+         "ZERROUKI Adel", "suspect"),
     ],
 )  # fmt: skip
 def test_roles_from_lists_titles_and_signatures(
@@ -438,6 +449,11 @@ def test_names_by_how_they_are_called_and_signed(extractor: Extractor, text: str
         ("Tapage au bar « Le Petit Zinc » situé en rez-de-chaussée.", [], ["Le Petit Zinc"]),
         ("SNCF — SÛRETÉ FERROVIAIRE\nMain courante du poste. Séparation des groupes par les agents.", [],
          ["SNCF"]),
+        # the surname first, in capitals, wherever it stands; never an abbreviation, a make or a unit's name
+        ("Conducteur du fourgon HADDAD Karim, employé.\nMEC : BOUZID Ryan, porteur d'un GPS Garmin.",
+         ["HADDAD Karim", "BOUZID Ryan"], []),
+        ("Papiers au nom de ABDELLI Yacine. VL Dacia Sandero, patrouille BAC Nord, BTP Provence avisée.",
+         ["ABDELLI Yacine"], ["BTP Provence"]),
     ],
 )  # fmt: skip
 def test_names_in_professional_headers_and_forms(
@@ -479,6 +495,45 @@ def test_a_time_to_come_is_a_time_but_not_the_occurrence(extractor: Extractor) -
     times = [text[m.start : m.end] for m in result.mentions if m.label == "DATETIME"]
     assert times == ["Hier soir vers 23h", "demain matin", "la semaine prochaine"]
     assert result.occurred_from == datetime.fromisoformat("2025-04-01T22:30:00+02:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "reported", "occurred"),
+    [
+        (  # found on the morning round, seen on the video at night
+            "Constaté ce matin à 6h30 lors de la ronde : porte du parking forcée. La vidéo montre deux individus "
+            "entrant à 01h12.",
+            "2025-04-08T08:15:00+02:00",
+            ("2025-04-08T01:12:00+02:00", "2025-04-08T01:12:00+02:00"),
+        ),
+        (  # the day and hour of the finding, then the night of the facts
+            "Constat le 12/09/2025 à 08h15 : abribus brisé. Dégradations commises dans la nuit du 11 au 12.",
+            "2025-09-12T09:00:00+02:00",
+            ("2025-09-11T22:00:00+02:00", "2025-09-12T06:00:00+02:00"),
+        ),
+        (  # the finding after its time: "ce matin en arrivant"
+            "Ce matin en arrivant à 7h30 j'ai trouvé la vitrine brisée ; un voisin a entendu du bruit vers 4h.",
+            "2024-07-09T08:40:00+02:00",
+            ("2024-07-09T03:30:00+02:00", "2024-07-09T04:30:00+02:00"),
+        ),
+        (  # an hour after the finding is no time of the facts: the finding stays
+            "Constaté à 8h : tags sur le mur de l'école. Intervention de la police à 9h15.",
+            "2025-05-06T10:00:00+02:00",
+            ("2025-05-06T08:00:00+02:00", "2025-05-06T08:00:00+02:00"),
+        ),
+        (  # an hour later in the day than the report, read as the day before, is no fact of that morning
+            "Ce matin à 7h50, en ouvrant le portail, nous avons constaté les barrières arrachées. Merci "
+            "d'intervenir avant 16h30.",
+            "2025-01-06T08:35:00+01:00",
+            ("2025-01-06T07:50:00+01:00", "2025-01-06T07:50:00+01:00"),
+        ),
+    ],
+)
+def test_the_time_of_the_facts_before_the_time_they_were_found(
+    extractor: Extractor, text: str, reported: str, occurred: tuple[str, str]
+) -> None:
+    result = next(extractor.extract([("d-1", text, datetime.fromisoformat(reported))]))
+    assert (result.occurred_from, result.occurred_to) == tuple(map(datetime.fromisoformat, occurred))
 
 
 def test_the_writers_home_is_not_the_place(extractor: Extractor) -> None:

@@ -64,6 +64,14 @@ def test_a_police_log(finder: RuleFinder) -> None:
         # a document's date stands alone; "du" belongs to a range
         ("Main courante du 15/11/2024 : fermé du 17/03 au 21/03, puis du 3 mars au 5 mars.", [
             "15/11/2024", "du 17/03 au 21/03", "du 3 mars au 5 mars"]),
+        # written without accents, and hours in four digits as radio logs write them
+        ("CAMBRIOLAGE DANS LA NUIT DE SAMEDI A DIMANCHE ; ce jour a 0745 ; de 15h a 17h.", [
+            "DANS LA NUIT DE SAMEDI A DIMANCHE", "ce jour a 0745", "de 15h a 17h"]),
+        ("0215 EQUIPAGE BAC NORD\n0325 deux individus surpris\nEQUIPAGE PS SUD - 0850 - REQUIS PAR M. X", [
+            "0215", "0325", "0850"]),
+        # four digits elsewhere are no hour: an area, a sum, a number, a year
+        ("Feu à 1600 m² ; vers 2000 euros ; caméra 0921 ; en 2024 ; n°E-0214-07 ; 12/03/2025\n1200 bd X", [
+            "12/03/2025"]),
     ],
 )  # fmt: skip
 def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[str]) -> None:
