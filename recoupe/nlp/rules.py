@@ -30,9 +30,12 @@ _CAMERA_OWNER = (  # whose camera: "caméras du magasin", "caméra 2 du magasin"
     r"|entr[ée]e|cour|quai|parvis|fa[çc]ade|plan d'eau|faisceau|couloir|enceinte|accueil|caisse|sas|ascenseur"
     r"|escalier|portail|local|galerie|salle|rayon|terrasse)s?(?:\s\d{1,3})?"
 )
-CAMERA_RE = re.compile(  # a number, a range ("caméras 31 à 34"), a dome ("dôme 12"), a PTZ ("caméra PTZ n°7")
-    r"(?<![\w])(?:(?:cam(?:[ée]ra)?s?\.?|(?-i:d[ôo]mes?))\s?(?:ptz\s)?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}"
+# a camera by its number, a range ("caméras 31 à 34"), a dome ("dôme 12"), a PTZ ("caméra PTZ n°7"), a
+# reference ("CAM-0457")
+CAMERA_RE = re.compile(
+    r"(?<![\w])(?:(?:cam(?:[ée]ra)?s?\.?|(?-i:d[ôo]mes?))[\s-]?(?:ptz\s)?(?:n[°o]\.?\s?|num[ée]ro\s|#)?[a-z]?\d{1,5}"
     r"(?:\s?(?:à|-)\s?\d{1,5}(?![\w:]))?(?:" + _CAMERA_OWNER + r"|\s+du CSU)?"
+    r"|ptz[\s-]?(?:n[°o]\.?\s?)?\d{1,5}(?![\w:])"  # a PTZ by its number alone ("PTZ 88"), as operators write
     r"|(?:vid[ée]o|images?) du CSU"
     r"|(?:cam[ée]ras?|vid[ée]o(?:surveillance|protection)?|images? de (?:la )?vid[ée]o(?:surveillance)?)"
     + _CAMERA_OWNER

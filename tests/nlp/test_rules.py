@@ -84,6 +84,9 @@ def test_time_expressions_are_whole(finder: RuleFinder, text: str, times: list[s
         ("Extraction de la caméra C14 et de la cam n°88.", ["caméra C14", "cam n°88"]),
         ("Les caméras du magasin et la vidéo de l'agence ont filmé.", ["caméras du magasin", "vidéo de l'agence"]),
         ("Caméra embarquée hors service ; la vidéo montre un homme ; une caméra au coin.", ["Caméra embarquée"]),
+        # a reference with a dash; a PTZ by its number alone, as operators write it
+        ("CAM-0457 – 23h58 rixe. csu op NAVARRO – 03h50 – ptz 117 – tags. 10h47 – PTZ 88 –", [
+            "CAM-0457", "ptz 117", "PTZ 88"]),
     ],
 )  # fmt: skip
 def test_cameras_by_number_or_by_whose(finder: RuleFinder, text: str, cameras: list[str]) -> None:
