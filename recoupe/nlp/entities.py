@@ -45,8 +45,9 @@ COLOUR_AFTER_RE = re.compile(rf"\s+{COLOUR}(?![\w])")
 # Iveco").
 MODEL_CODE_RE = re.compile(r"\s+(?:[A-Za-z]{0,3}-?\d+[A-Za-z\d]*|[A-Z]{2,5}|[IVX]{1,4})(?![\w.'’-])")
 CAPITAL_WORD_RE = re.compile(r"\s+[A-Z][a-z]{2,}(?:-[A-Z]?[a-z]+)?(?![\w'’-])")
-# After a bare "de", a transport line is a complement: "arrêt de bus", "carte de bus".
-TRANSIT = {"bus", "autobus", "tram", "tramway"}
+# After a bare "de", a transport line or a bicycle is a complement: "arrêt de bus", "carte de bus", "vol de
+# vélo"; elsewhere a bicycle alone is a vehicle ("mon vélo", "à vélo", "deux vélos")
+TRANSIT = {"bus", "autobus", "tram", "tramway", "velo"}
 DETERMINER_BEFORE_RE = re.compile(r"(?<![\w])(?:un|une|sa|son|la|le|du|au|leur|en|d'un|d'une)\s+$")
 OBJECT_RE = re.compile(rf"(?<![\w]){alternation(lexicon.OBJECTS)}(?![\w])")
 ORG_RE = re.compile(
@@ -55,7 +56,7 @@ ORG_RE = re.compile(
     + r")(?![\w])"
 )
 NAME = r"(?:[A-ZÉÈÊÀÂÎÔÛÇ][\w'’-]+|[A-ZÉÈ]\.)"
-BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl", "velo"}  # too generic alone
+BARE_VEHICLES = {"vehicule", "voiture", "automobile", "vl"}  # too generic alone
 IN_CAPITALS_ONLY = {"vu"}  # "un VU Citroën" is a van; "vu par un témoin" is seen, "M. VU Minh" a name
 
 

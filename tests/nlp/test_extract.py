@@ -284,6 +284,11 @@ def test_objects_are_whole_noun_phrases_and_only_things(
         ("Produits vus par M. VU Minh, témoin.", []),
         ("Pierres sur mon bus articulé ; un camion plateau Iveco blanc décharge ; vol d'un vélo enfant bleu.",
          ["bus articulé", "camion plateau Iveco blanc", "vélo enfant bleu"]),
+        # a bicycle alone is a vehicle, not after a bare "de"; what kind of lorry
+        ("Vol de vélo : on m'a volé mon velo, et deux vélos d'enfant ; un livreur à vélo.", [
+            "velo", "vélos d'enfant", "vélo"]),
+        ("Un camion toupie bloque ; siphonnage d'un tracteur routier Volvo bleu AB-445-PL.", [
+            "camion toupie", "tracteur routier Volvo bleu"]),
     ],
 )  # fmt: skip
 def test_vehicles_are_whole_descriptions(extractor: Extractor, text: str, found: list[str]) -> None:
