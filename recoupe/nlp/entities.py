@@ -210,10 +210,11 @@ def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
 # A means of contact, not a thing handed over: "joint par téléphone", "au téléphone"; "joint par" is a verb;
 # paving stones come loose are the street's state ("pavés descellés").
 NOT_A_THING_AROUND = re.compile(
-    r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a )|paves? (?=descell|disjoint|souleve))"
+    r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a |:)|paves? (?=descell|disjoint|souleve))"
 )
 OBJECT_ADJECTIVE_RE = re.compile(
-    r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?|telescopiques?|coupantes?)(?![\w])"
+    r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?|telescopiques?|coupantes?"
+    r"|(?:semi-)?automatiques?|rigides?|electroniques?|tempete|banane)(?![\w])"
 )
 # Where a thing was, not the thing: "la poche de ma veste", "au pied de ma chaise" (folded text before).
 WHERE_IT_WAS_BEFORE = re.compile(
@@ -246,14 +247,17 @@ def objects(text: str) -> Iterator[Found]:
         end = adjective.end() if adjective else end
         colour = OBJECT_COLOUR_RE.match(folded, end)
         end = colour.end() if colour else end
-        # a brand after an object written in lower case (in a log written in capitals, the next word is one)
+        # a brand after an object written in lower case (in a log written in capitals, the next word is one;
+        # an object in capitals is an abbreviation when its brand is not: "GPS Garmin"); then the colour
+        # after the brand ("sac à dos Eastpak bleu")
         brand = OBJECT_BRAND_RE.match(text, end)
         if (
             brand
-            and not text[match.start() : match.end()].isupper()
+            and not (text[match.start() : match.end()].isupper() and brand.group().strip().isupper())
             and fold_chars(brand.group().strip()) not in NOT_AN_OBJECTS_BRAND
         ):
             end = brand.end()
+            end = colour.end() if not colour and (colour := OBJECT_COLOUR_RE.match(folded, end)) else end
         yield Found(match.start(), end, "OBJECT")
 
 

@@ -15,7 +15,7 @@ UNITS = "|".join(re.escape(a.lower()) for a in lexicon.NOT_ORGANISATIONS)
 # "opérateur vidéo : ", "agent de fermeture, ", "agent portuaire ")
 TITLE_GAP = re.compile(rf"s?(?:\s+(?:de\s+|d')?[a-z]+)?(?:\s+(?:{UNITS})(?![\w]))?[\s,:]*(?:{CIVILITY}\s*)?")
 _RANKS = alternation(
-    [*lexicon.OFFICER_TITLES, *(a.lower() for a in lexicon.OFFICER_ABBREVIATIONS), "gardien"]
+    (*lexicon.OFFICER_TITLES, *(a.lower() for a in lexicon.OFFICER_ABBREVIATIONS), "gardien")
 )
 # between two persons of one list, maybe with a civility or a rank ("Brigadier PONS Julien, Gardien FERHAT
 # Nadia"); or the next item of a list, one per line ("Interpellés :⏎ - SAIDI Bilal, 21 ans⏎ - TRAORE Issa")

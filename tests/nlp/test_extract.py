@@ -255,6 +255,11 @@ def test_businesses_by_their_names_and_crews_are_no_organisations(
         # where a thing was is no thing taken; what kind a weapon is
         ("On m'a pris mon portefeuille dans la poche de ma veste ; il avait une matraque télescopique.", {
             "portefeuille", "matraque télescopique"}),
+        # what kind of thing, then its colour; the colour after a brand; an abbreviation before a brand
+        ("Valise rigide grise abandonnée ; un pistolet automatique noir, un sac banane, un briquet tempête.", {
+            "Valise rigide grise", "pistolet automatique noir", "sac banane", "briquet tempête"}),
+        ("Objet : sac à dos Eastpak bleu. Il portait un GPS Garmin. Propriétaire joint : M. Paul MASSON.", {
+            "sac à dos Eastpak bleu", "GPS Garmin"}),
     ],
 )  # fmt: skip
 def test_objects_are_whole_noun_phrases_and_only_things(
