@@ -166,6 +166,11 @@ NOT_SURNAMES = frozenset(
 )
 
 
+# A surname alone after another surname alone: "agents PONS et ZITOUNI", "(RIBEIRO / SAUVAGE)"
+SURNAME_ALONE_RE = re.compile(rf".*(?<![\w'’-])[{_UPPER}]{{2}}[{_UPPER}'’-]+")
+SURNAME_LISTED_RE = re.compile(rf"\s*(?:/|&|et)\s*([{_UPPER}]{{2}}[{_UPPER}'’-]+)(?![\w'’-])")
+
+
 def surname_first(text: str, common: CommonWords | None) -> Iterator[Found]:
     """Names written surname first (SURNAME_FIRST_RE), when the first name is no common word and the surname
     no abbreviation ("BTP Provence", "GPS Garmin", "VL Dacia")."""
@@ -191,7 +196,12 @@ def named_again(text: str, found: list[Found]) -> Iterator[Found]:
 def listed_after(text: str, end: int) -> Iterator[Found]:
     """The names listed right after a person's name ending at `end` ('Karim Z. et Élodie F.', 'Paul V.,
     Inès M.'), when they look like a first name and a surname (an initial, or a surname in capitals)."""
-    while listed := LISTED_RE.match(text, end):
+    alone = bool(SURNAME_ALONE_RE.fullmatch(text, max(0, end - 40), end))  # "agents PONS et ZITOUNI"
+    while (listed := LISTED_RE.match(text, end)) or (
+        alone and (listed := SURNAME_LISTED_RE.match(text, end))
+    ):
+        if any(w.isupper() and fold_chars(w) in NOT_SURNAMES for w in listed.group(1).split()):
+            return  # "agents PONS et BAC Nord": a unit
         start, end = listed.span(1)
         yield Found(start, end, "PERSON")
 

@@ -108,6 +108,7 @@ ABBREVIATED = {
     "imp",
     "n",
     "no",
+    "op",
 }
 SENTENCE_END = re.compile(r"[.!?;]\s+|(?<![,:])\n")  # a line ending in "," or ":" goes on ("Cordialement,")
 

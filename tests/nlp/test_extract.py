@@ -118,6 +118,9 @@ def test_a_police_log(extractor: Extractor) -> None:
          "BAKARI Ousmane", "suspect"),
         ("Lors d'un contrôle, le conducteur, ZERROUKI Adel, porte un coup de tête au brigadier MARCHETTI Paul.",
          "ZERROUKI Adel", "suspect"),
+        # a video operator as operators abbreviate it; a surname alone after another in a crew
+        ("Dôme arraché, ticket maintenance ouvert par op. SANCHEZ chez Eiffage.", "SANCHEZ", "officer"),
+        ("Équipe sûreté RTM : agents PONS et ZITOUNI, sur place à 18h41.", "ZITOUNI", "officer"),
     ],
 )  # fmt: skip
 def test_roles_from_lists_titles_and_signatures(
@@ -464,6 +467,8 @@ def test_names_by_how_they_are_called_and_signed(extractor: Extractor, text: str
          ["HADDAD Karim", "BOUZID Ryan"], []),
         ("Papiers au nom de ABDELLI Yacine. VL Dacia Sandero, patrouille BAC Nord, BTP Provence avisée.",
          ["ABDELLI Yacine"], ["BTP Provence"]),
+        ("Renfort : agents PONS et BAC Nord ; Op. : Hélène FAURE / chef de salle DUBOIS.",
+         ["PONS", "Hélène FAURE", "DUBOIS"], []),
     ],
 )  # fmt: skip
 def test_names_in_professional_headers_and_forms(
