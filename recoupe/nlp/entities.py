@@ -309,9 +309,11 @@ def organisations(text: str) -> Iterator[Found]:
 NAMED_PLACE_RE = re.compile(  # the kind in lower case, or capitalised where a line or a sentence opens
     r"(?:(?<![\w])(?:h[ôo]pital|lyc[ée]e|coll[èe]ge|[ée]cole|parc|jardin|march[ée]|m[ée]tro|station|gare|stade"
     r"|[ée]glise|fac|facult[ée]|universit[ée]"
-    r"|mairie|piscine|r[ée]sidence|cit[ée]|centre commercial|porte|place|quartier|arr[êe]t|biblioth[èe]que|"
-    r"th[ée][âa]tre|mus[ée]e|palais|plage|port)"
-    r"|(?:^|(?<=\n)|(?<=[.!?—–-]\s))(?:H[ôo]pital|Lyc[ée]e|Coll[èe]ge|[ÉE]cole|Parc|Jardin|Stade"
+    r"|mairie|piscine|r[ée]sidence|r[ée]s\.|cit[ée]|centre commercial|centre|campus|p[ôo]le d'[ée]changes"
+    r"|porte|place|quartier|arr[êe]t|biblioth[èe]que|th[ée][âa]tre|mus[ée]e|palais|plage|port)"
+    # capitalised where a line or a sentence opens, or after an article ("à l'Hôpital Européen")
+    r"|(?:^|(?<=\n)|(?<=[.!?—–-]\s)|(?<=\bl')|(?<=\bl’)|(?<=\bla )|(?<=\ble )|(?<=\bau ))"
+    r"(?:H[ôo]pital|Lyc[ée]e|Coll[èe]ge|[ÉE]cole|Parc|Jardin|Stade"
     r"|Centre|R[ée]sidence|Piscine|Mairie|Biblioth[èe]que|Th[ée][âa]tre|Mus[ée]e))"
     r"(?:\s+(?:maternelle|élémentaire|primaire|privée|municipale?))?"
     r"(?:\s+(?:de la|de l'|du|des|de|d'))?\s*" + NAME + r"(?:[\s-]+" + NAME + r"){0,3}"

@@ -378,6 +378,22 @@ def test_a_named_place_holding_a_quartiers_name(extractor: Extractor) -> None:
     ]
 
 
+def test_named_places_of_more_kinds(extractor: Extractor) -> None:
+    """A shopping centre, a housing estate abbreviated, a transport hub; a capitalised kind after an article
+    is part of the name ("à l'Hôpital Européen"); "centre-ville" names nothing."""
+    text = (
+        "Rendez-vous devant le centre Bourse ; deal rés. Les Oliviers ; bus au pôle d'échanges Capitaine Gèze ; "
+        "blessé transporté à l'Hôpital Européen ; bouchons au centre-ville."
+    )
+    result = next(extractor.extract([("np-2", text, datetime.fromisoformat("2025-04-02T18:00:00+02:00"))]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == "PLACE"] == [
+        "centre Bourse",
+        "rés. Les Oliviers",
+        "pôle d'échanges Capitaine Gèze",
+        "Hôpital Européen",
+    ]
+
+
 def test_a_place_heading_a_line_with_its_kind_capitalised(extractor: Extractor) -> None:
     """A report's header names the site it comes from ("Hôpital Nord — PC sécurité", "Service des Espaces
     Verts — Parc Borély"), the kind capitalised."""
