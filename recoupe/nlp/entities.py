@@ -257,7 +257,8 @@ def objects(text: str) -> Iterator[Found]:
             and fold_chars(brand.group().strip()) not in NOT_AN_OBJECTS_BRAND
         ):
             end = brand.end()
-            end = colour.end() if not colour and (colour := OBJECT_COLOUR_RE.match(folded, end)) else end
+            if not colour and (after_brand := OBJECT_COLOUR_RE.match(folded, end)):
+                end = after_brand.end()
         yield Found(match.start(), end, "OBJECT")
 
 

@@ -31,7 +31,7 @@ DURATIONS = {
     "sem": timedelta(weeks=1),
     "moi": timedelta(days=30),
 }  # fmt: skip (units by their first letters)
-HHMM = re.compile(r"(?<![\d/.:,])([01]\d|2[0-3])([0-5]\d)(?![\d/.:,])")
+FOUR_DIGIT_HOUR = re.compile(r"(?<![\d/.:,])([01]\d|2[0-3])([0-5]\d)(?![\d/.:,])")  # "0215"
 CLOCK = r"(?:\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?|(?<![-\w])(minuit)|(?<![-\w])(midi))"
 # Periods of a day: (start hour, end hour); an end of 24 or more runs into the next day.
 PERIODS = (
@@ -159,7 +159,7 @@ def _base(day: date | None, night: date | None, today: date, hour: int) -> date:
 
 def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime] | None:
     """The interval one French time expression supports, or None when it cannot be read."""
-    text = HHMM.sub(r"\1h\2", _fold(expression))  # "0215" as the rules took it: "02h15"
+    text = FOUR_DIGIT_HOUR.sub(r"\1h\2", _fold(expression))  # "0215" as the rules took it: "02h15"
     reported = reported_at.astimezone(PARIS)
     today = reported.date()
 
