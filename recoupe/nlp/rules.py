@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.geocoder import ABBREVIATIONS, Geocoder, Place, bare, fold
-from recoupe.nlp.timewords import JOINING_BOUND, TIME_AFTER, TIME_BEFORE, TIME_JOINT, TIME_RE
+from recoupe.nlp.timewords import (
+    JOINING_BOUND,
+    STREET_TYPE,
+    TIME_AFTER,
+    TIME_BEFORE,
+    TIME_JOINT,
+    TIME_RE,
+)
 
 PLATE_RE = re.compile(
     r"(?<![\w-])(?:[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}"
@@ -118,8 +125,7 @@ BARE_ARRONDISSEMENT_AFTER = re.compile(r"\s*(?:$|[),.;:!?/\n–-])")
 # ... or right after a street's name ("12 rue Loubon 3e,"); but after a resident it is a floor ("la dame du
 # 3e", "voisin du 1er").
 AFTER_A_STREET = re.compile(
-    r"(?<![\w])(?:rue|r|bd|bld|boulevard|av|avenue|chemin|ch|place|pl|traverse|trav|impasse|imp|cours|allee|allée"
-    r"|quai)\.?\s+[\w'’ -]{2,30}\s$",
+    rf"(?<![\w]){STREET_TYPE}\.?\s+[\w'’ -]{{2,30}}\s$",
     re.IGNORECASE,
 )
 A_FLOOR_BEFORE = re.compile(

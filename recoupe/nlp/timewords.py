@@ -47,11 +47,11 @@ APPROX = r"(?:vers|environ|aux alentours de|autour de|[àa])"
 # opens, before its words ("0215 EQUIPAGE BAC…", "0325 deux individus…") or between dashes ("SUD - 0850 -
 # REQUIS"), never a house number ("1200 bd X")
 HHMM = r"(?:[01]\d|2[0-3])[0-5]\d(?![\w/.,:])"
-_STREET = (
+STREET_TYPE = (  # a street's type, as written ("r.", "bd", "allée"); the rules' too
     r"(?:rue|r|bd|bld|boulevard|av|avenue|chemin|ch|place|pl|traverse|trav|impasse|imp|cours"
     r"|all[ée]e|quai|route)"
 )
-HHMM_OPENING = rf"(?:(?<=^)|(?<=\n)|(?<= [-–] )){HHMM}(?= +(?:[-–] +)?[^\W\d])(?! +{_STREET}\b)"
+HHMM_OPENING = rf"(?:(?<=^)|(?<=\n)|(?<= [-–] )){HHMM}(?= +(?:[-–] +)?[^\W\d])(?! +{STREET_TYPE}\b)"
 COUNT = (r"(?:\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|quinze|vingt|trente|des|quelques"
          r"|plusieurs|une dizaine de|une quinzaine de)")  # fmt: skip
 UNIT = r"(?:minutes?|min|heures?|h|jours?|nuits?|soirs?|semaines?|mois|ans?|ann[ée]es?|heure)"
