@@ -105,6 +105,8 @@ def _described(text: str, folded: str, match: re.Match[str]) -> int:
             if not model:
                 break
             end, models = model.end(), models + 1
+        if models and (qualifier := VEHICLE_QUALIFIER_RE.match(folded, end)):  # "Toyota Yaris hybride"
+            end = qualifier.end()
         colour = COLOUR_AFTER_RE.match(folded, end)
         if not colour:
             break
@@ -157,6 +159,16 @@ OBJECT_MATERIAL_RE = re.compile(
     r"\s+(?:" + "|".join(m for m in MATERIALS if m not in ("or", "argent")) + r")(?![\w])"
 )
 WORN_RE = re.compile(r"(?<![\w])en\s+$")  # "un homme en blouson noir"; but "420 € en espèces" is money
+# Clothes are an object when a determiner makes them a thing ("un casque abandonné", "d'une veste en cuir",
+# "vol de mon blouson"), a description of someone when they come bare ("homme ~40 ans, veste kaki",
+# "Individu 1 : blouson noir", "(doudoune bleue)", "sans casque") or are worn ("portait un casque rose",
+# "sous sa veste"): gold_dev and the read sets mark 3 of 16 clothes, each after a determiner.
+CLOTHES = {"blouson", "veste", "doudoune", "casque"}
+DETERMINED_RE = re.compile(
+    r"(?<![\w])(?:un|une|des|du|de|d'|le|la|les|l'|son|sa|ses|mon|ma|mes|leur|leurs|notre|votre|nos|vos|ce|cet"
+    r"|cette|ces|\d+|deux|trois|quatre|cinq|plusieurs)\s*$"
+)
+WORN_WITH_DETERMINER_RE = re.compile(r"(?<![\w])(?:port\w*|vetue?s?|habille\w*|sous)\s+\S+\s*$")
 PAID_IN = {"especes", "liquide", "numeraire", "billets"}
 OBJECT_BRAND_RE = re.compile(  # Dell, DJI, PS5, Ray-Ban, AirPods; a sentence may end after it ("Lenovo.")
     r"\s+(?:[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z0-9]*[A-Z][A-Z0-9]+)(?![\w'’-]|\.\S)"
@@ -229,6 +241,11 @@ def objects(text: str) -> Iterator[Found]:
         if WORN_RE.search(folded, max(0, match.start() - 4), match.start()) and match.group() not in PAID_IN:
             continue
         if not _a_thing(text, folded, match.start(), match.end()):
+            continue
+        if match.group().rstrip("sx") in CLOTHES and (
+            not DETERMINED_RE.search(folded, max(0, match.start() - 12), match.start())
+            or WORN_WITH_DETERMINER_RE.search(folded, max(0, match.start() - 24), match.start())
+        ):
             continue
         end = match.end()
         complement = OBJECT_COMPLEMENT_RE.match(folded, end)

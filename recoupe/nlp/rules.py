@@ -46,7 +46,8 @@ CAMERA_RE = re.compile(
     r"|(?:vid[ée]o|images?) du CSU"
     r"|(?:cam[ée]ras?|vid[ée]o(?:surveillance|protection)?|images? de (?:la )?vid[ée]o(?:surveillance)?)"
     + _CAMERA_OWNER
-    + r"|cam[ée]ras? (?:embarqu[ée]es?|pi[ée]tons?))(?![\w])",
+    + r"|cam[ée]ras? (?:embarqu[ée]es?|pi[ée]tons?|de (?:vid[ée]o)?surveillance|int[ée]rieures?"
+    r"|ext[ée]rieures?))(?![\w])",
     re.IGNORECASE,
 )
 # a form's camera field: its value is the reference ("Caméra : PTZ 0561", "CAMÉRA : C14")
@@ -54,6 +55,7 @@ CAMERA_FIELD_RE = re.compile(
     r"(?<![\w])cam(?:[ée]ra)?s?\s*:\s*(?P<value>(?:PTZ\s|d[ôo]me\s)?(?:n°\s?)?[A-Z]{0,3}\d{1,5}(?![\w]))",
     re.IGNORECASE,
 )
+BETWEEN_BEFORE = re.compile(r"(?<![\w])entre(?:\s+(?:le|la|les|l'))?\s*$", re.IGNORECASE)
 POSTCODE_RE = re.compile(r"(?<![\w])130(?:0[1-9]|1[0-6])(?![\w])")
 ARRONDISSEMENT_RE = re.compile(
     r"(?<![\w])(?:1er|1re|[2-9]e|1[0-6]e|[1-9]ème|1[0-6]ème|[1-9]eme|1[0-6]eme)"
@@ -229,8 +231,15 @@ class RuleFinder:
             bound = spans and TIME_BEFORE.search(text, spans[-1][1], start)
             # never over a line's end: "03/03/2025⏎06h48" is a header's date, then the next line's time
             same_line = spans and "\n" not in text[spans[-1][1] : start]
+            joint = same_line and TIME_JOINT.fullmatch(text, spans[-1][1], start)
+            if (
+                joint
+                and joint.group().strip().lower() == "et"
+                and not BETWEEN_BEFORE.search(text, max(0, spans[-1][0] - 12), spans[-1][0])
+            ):  # "et" joins a range's ends only ("entre le 20/06 et le 23/06"), not two times apart
+                joint = None  # ("fermé samedi à 19h et ce matin à 8h30")
             if same_line and (
-                TIME_JOINT.fullmatch(text, spans[-1][1], start)
+                joint
                 or (
                     bound
                     and not text[spans[-1][1] : bound.start()].strip()

@@ -150,6 +150,30 @@ def _dated_night(text: str, today: date) -> date | None:
     return night
 
 
+def _dated_weekend(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of a week-end named by its dates ("week-end du 10-11 août", "du 15 au 16/03");
+    the latest such week-end begun before the report when no year is said."""
+    match = re.search(
+        r"week-?end du (\d{1,2})(?:er)?(?:-| au )(\d{1,2})(?:[/.](\d{1,2})(?:[/.](\d{2,4}))?| ("
+        + "|".join(MONTHS)
+        + r"))",
+        text,
+    )
+    if not match:
+        return None
+    first, last, number, year, named = match.groups()
+    month = int(number) if number else MONTHS.index(named) + 1
+    try:
+        full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
+        end = date(full_year, month, int(last))
+        start = end - timedelta(days=(int(last) - int(first)) % 31 or 1)
+    except ValueError:
+        return None
+    if not year and start > today:
+        start, end = start.replace(year=start.year - 1), end.replace(year=end.year - 1)
+    return start, end
+
+
 def _base(day: date | None, night: date | None, today: date, hour: int) -> date:
     """The day a clock time falls on: in a named night, before noon means the morning after."""
     if night is not None:
@@ -178,6 +202,8 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
         return since, since
     if re.search(r"\ba l'instant\b", text):
         return reported, reported
+    if weekend := _dated_weekend(text, today):
+        return _at(weekend[0], 0), _at(weekend[1], 24)
     if re.search(r"\b(?:week-?end|we|w-e)\b", text):  # the last one begun: Saturday 00:00 to Monday 00:00
         saturday = _last_weekday("samedi", today, allow_today=True)
         if re.search(r"\b(dernier|passe)\b", text) and today - saturday < timedelta(days=2):

@@ -24,7 +24,7 @@ NIGHT = (
     + WEEKDAY
     + r"(?: \d{1,2})? (?:[àa]|au) "
     + WEEKDAY
-    + r"|dans la nuit du (?:1er|\d{1,2})(?:[/.]\d{1,2}| "
+    + r"|(?:(?:dans|pendant|durant) la |la )?nuit du (?:1er|\d{1,2})(?:[/.]\d{1,2}| "
     + MONTH
     + r")? au \d{1,2}(?:[/.]\d{1,2}(?:[/.]\d{2,4})?| "
     + MONTH
@@ -39,6 +39,9 @@ DAY = (
     + r"|\d{1,2}))?"
     + r"|"
     + DATE
+    + r"|(?:le |ce )?week[- ]?end du (?:1er|\d{1,2})(?:[-/]| au )\d{1,2}(?:[/.]\d{1,2}(?:[/.]\d{2,4})?| "
+    + MONTH
+    + r")"  # "week-end du 10-11 août"
     + r"|(?:le |ce )(?:week[- ]?end|we|w-e)(?: dernier| pass[ée])?"
     + r"|la semaine derni[èe]re|la semaine pass[ée]e)"
 )

@@ -567,6 +567,61 @@ def test_the_time_of_the_facts_before_the_time_they_were_found(
     assert (result.occurred_from, result.occurred_to) == tuple(map(datetime.fromisoformat, occurred))
 
 
+@pytest.mark.parametrize(
+    ("text", "label", "found"),
+    [
+        # what qualifies a model ("hybride"), a bicycle's kind, a colour in two words
+        ("Catalyseur volé sur sa Toyota Yaris hybride grise. Guetteur sur vélo BMX près d'une Twingo bleu nuit.",
+         "VEHICLE", ["Toyota Yaris hybride grise", "vélo BMX", "Twingo bleu nuit"]),
+        # a professor's title is a civility; a common surname after a first name and a colon; a log in capitals
+        # goes on after a name
+        ("Le responsable, Pr Éric VALLET, déposera plainte.\nOpérateur : Sébastien Roux", "PERSON",
+         ["Éric VALLET", "Sébastien Roux"]),
+        ("EQUIPAGE PS SUD - REQUIS PAR M. ESPOSITO Marc POUR CAMBRIOLAGE.\nPLACE EN GAV. OPJ CNE ROMANO AVISE",
+         "PERSON", ["ESPOSITO Marc", "ROMANO"]),
+        # a night or a week-end named by its dates, without "dans"; "et" joins a range's ends only
+        ("Secteur : 13004 – nuit du 11 au 12/01/2025\nPériode probable : week-end du 10-11 août", "DATETIME",
+         ["nuit du 11 au 12/01/2025", "week-end du 10-11 août"]),
+        ("J'avais fermé samedi à 19h et ce matin à 8h30 la porte était forcée, comme entre le 2/06 et le 3/06.",
+         "DATETIME", ["samedi à 19h", "ce matin à 8h30", "entre le 2/06 et le 3/06"]),
+        # clothes describe someone unless a determiner makes them a thing, not worn
+        ("Individu 1 : blouson noir. Homme de 25 ans, veste en jean, qui portait un casque rose, cache un "
+         "casque audio Sony sous sa veste. Un casque abandonné ; vol de mon blouson.", "OBJECT",
+         ["casque audio Sony", "casque", "blouson"]),
+        ("Ma caméra de surveillance a tout filmé ; le commerce dispose d'une caméra intérieure.", "CAMERA",
+         ["caméra de surveillance", "caméra intérieure"]),
+    ],
+)  # fmt: skip
+def test_descriptions_names_and_times_of_later_sets(
+    extractor: Extractor, text: str, label: str, found: list[str]
+) -> None:
+    reported = datetime.fromisoformat("2025-08-20T10:00:00+02:00")
+    result = next(extractor.extract([("i-1", text, reported)]))
+    assert [text[m.start : m.end] for m in result.mentions if m.label == label] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "role"),
+    [
+        (
+            "Sommes requis à 02h40 par une voisine, Mme BLANC Nicole, pour des cris.",
+            "BLANC Nicole",
+            "complainant",
+        ),
+        ("EQUIPAGE PS SUD - REQUIS PAR M. ESPOSITO Marc POUR CAMBRIOLAGE", "ESPOSITO Marc", "complainant"),
+        ("Tags au 2e étage. Le responsable, Pr Éric VALLET, déposera plainte.", "Éric VALLET", "complainant"),
+        ("La voisine de palier, Mme PEYRE Odile, dit avoir entendu du bruit.", "PEYRE Odile", "witness"),
+        ("Voyageur sans titre. L'intéressé, SALAH Amine, refuse le contrôle.", "SALAH Amine", "suspect"),
+    ],
+)
+def test_roles_from_police_wording(extractor: Extractor, text: str, person: str, role: str) -> None:
+    reported = datetime.fromisoformat("2025-08-20T10:00:00+02:00")
+    result = next(extractor.extract([("i-2", text, reported)]))
+    assert [(text[m.start : m.end], m.role) for m in result.mentions if m.label == "PERSON"] == [
+        (person, role)
+    ]
+
+
 def test_the_writers_home_is_not_the_place(extractor: Extractor) -> None:
     text = "J'habite 4 rue Nau et la fête vient du 11 rue de Tilsit depuis 21h."
     result = next(extractor.extract([("app-1", text, datetime.fromisoformat("2025-06-01T00:30:00+02:00"))]))
@@ -613,6 +668,7 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
         ("f", 0.88, 0.92, 0.70, None, 0.94),
         ("g", 0.79, 0.86, 0.78, 0.72, 0.84),
         ("h", 0.85, 0.89, 0.78, 0.74, 0.88),
+        ("i", 0.89, 0.91, 0.74, 0.66, 0.86),
     ],
 )
 def test_scores_on_the_held_out_sets_hold(
@@ -624,10 +680,10 @@ def test_scores_on_the_held_out_sets_hold(
     categories: float | None,
     times: float,
 ) -> None:
-    """Eight sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever
+    """Nine sets written apart from the rules (tests/fixtures/holdout/README.md); b and e are only ever
     scored, and the category model never learned from them (it did from a, c and d: their categories are not
     floored here; f's, 0.80, is not floored either: one set is no measure of the model; g's, 0.76, and h's,
-    0.78, are, loosely, as never-trained-on readings). Floors a little under what was measured
+    0.78, and i's, 0.70, are, loosely, as never-trained-on readings). Floors a little under what was measured
     (docs/extraction.md)."""
     report = scored(extractor, FIXTURES / "holdout" / f"{name}.jsonl")
     assert report["logs"] == 50

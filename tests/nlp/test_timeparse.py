@@ -75,6 +75,9 @@ def test_guideline_examples(expression: str, expected: tuple[str, str]) -> None:
         ("dans la nuit du 20 au 21", ("2025-02-20T22:00+01:00", "2025-02-21T06:00+01:00")),
         ("dans la nuit du 15 au 16 vers 3h", ("2025-03-16T02:30+01:00", "2025-03-16T03:30+01:00")),
         ("le week-end dernier", ("2025-03-15T00:00+01:00", "2025-03-17T00:00+01:00")),
+        # a week-end named by its dates: the latest one begun
+        ("week-end du 8-9 mars", ("2025-03-08T00:00+01:00", "2025-03-10T00:00+01:00")),
+        ("le week-end du 22 au 23/03", ("2024-03-22T00:00+01:00", "2024-03-24T00:00+01:00")),
         ("la semaine dernière", ("2025-03-10T00:00+01:00", "2025-03-17T00:00+01:00")),
         ("hier après-midi", ("2025-03-16T12:00+01:00", "2025-03-16T18:00+01:00")),
         ("le 12/03 au soir", ("2025-03-12T18:00+01:00", "2025-03-13T00:00+01:00")),
