@@ -285,12 +285,12 @@ def objects(text: str) -> Iterator[Found]:
 BUSINESS_KIND_RE = re.compile(  # folded text
     r"(?<![\w])(?:bar|restaurant|cafe|boulangerie|discotheque|boite|agence|bailleur|societe|entreprise|garage"
     r"|pharmacie|tabac-presse|tabac|snack|hotel|magasin|commerce|superette|epicerie|enseigne|brasserie|pizzeria|boutique"
-    r"|bijouterie|laverie|concession|salon|kebab|supermarche|hypermarche)(?![\w])"
+    r"|bijouterie|laverie|concession|salon|kebab|supermarche|hypermarche|etablissement)(?![\w])"
 )
 _NAME_WORD = r"(?:[A-ZÉÈÀÂÎÔÇ][\w'’&-]*|\d{1,3}(?![\w/:h]))"
 _BUSINESS_NAME = _NAME_WORD + r"(?:\s+(?:(?:de la|de l'|du|des|de|d'|&)\s*)?" + _NAME_WORD + r"){0,3}"
 # "bar Le Mistral", "bar « Le Zinc »"
-NAME_AFTER_KIND_RE = re.compile(r"\s+(?:[«\"“]\s*)?(" + _BUSINESS_NAME + r")")
+NAME_AFTER_KIND_RE = re.compile(r"[ \t]+(?:[«\"“]\s*)?(" + _BUSINESS_NAME + r")")  # on the kind's line
 NAME_JOINED_RE = re.compile(r"\s+(?:de la|de l'|du|des|d')\s*" + _BUSINESS_NAME)  # "Pharmacie du Canet"
 NOT_A_BUSINESS_NAME = {"ville", "police", "justice", "region", "departement"}  # "Hôtel de Ville", "de police"
 

@@ -38,6 +38,8 @@ CIVILITY = re.compile(
     r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
 )
 CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
+# nor a role's label (a call's transcript: "Appelante : Oui bonjour", "Requérant :")
+NOT_A_NAME_ALONE = CIVILITY_WORDS | {w for words in lexicon.ROLE_LABELS.values() for w in words}
 PLACE_RANK = {"address": 0, "landmark": 1, "street": 2, "quartier": 3, "arrondissement": 4, "city": 5}
 BESIDE_MIN = 64  # logs in one call from which the rules run in a process beside the model's
 _TITLES = "|".join(re.escape(t) for t in sorted(lexicon.OFFICER_TITLES, key=len, reverse=True))
@@ -213,8 +215,17 @@ class Extractor:
     def _mentions(self, text: str, ents: list[tuple[int, int, str, str]]) -> list[Mention]:
         """The rules' mentions first, then the model's persons, organisations and known places; overlaps go
         to the first; each person's role."""
-        candidates: list[Found] = list(self.rules.find(text))
-        candidates += [*entities.vehicles(text), *entities.objects(text), *entities.organisations(text)]
+        organisations = list(entities.organisations(text))
+        candidates: list[Found] = [  # a quartier inside a business's name is part of it ("bar Le Zinc de la
+            f  # Plaine", "boutique Fleurs de Castellane")
+            for f in self.rules.find(text)
+            if not (
+                f.label in ("DISTRICT", "PLACE", "ADDRESS")
+                and any(o.start <= f.start and f.end <= o.end and (o.start, o.end) != (f.start, f.end)
+                        for o in organisations)
+            )
+        ]  # fmt: skip
+        candidates += [*entities.vehicles(text), *entities.objects(text), *organisations]
         candidates += [
             replace(f, place=self.geocoder.landmark(text[f.start : f.end]))
             for f in entities.named_places(text)
@@ -267,7 +278,7 @@ class Extractor:
     def _a_name(self, written: str) -> bool:
         """Whether a PER span of the model can be a name: not one common word ("Conducteur", "Rixe",
         "Interpellé" opening a sentence; one in capitals is a surname) nor a civility alone ("Monsieur")."""
-        if fold_chars(written.strip().rstrip(".")) in CIVILITY_WORDS:
+        if fold_chars(written.strip().rstrip(".:")) in NOT_A_NAME_ALONE:  # "Monsieur", "Appelante :"
             return False
         # a surname is written in capitals, and may be a common word ("BRUN", "PETIT"): kept
         return self._common is None or written.isupper() or not self._common.one_common_word(written)

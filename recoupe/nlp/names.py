@@ -226,7 +226,10 @@ class CommonWords:
     """The model's own dictionary (its lemmatizer's tables: the lemmas of French nouns, verbs, adjectives and
     adverbs, and the inflected forms of each): one of these words alone is not a name."""
 
-    FUNCTION_WORDS = frozenset({"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en"})
+    FUNCTION_WORDS = frozenset(
+        {"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en",
+         "je", "tu", "il", "elle", "nous", "vous", "ils", "elles", "on"}
+    )  # fmt: skip
 
     def __init__(self, lemmas: frozenset[str], forms: Any) -> None:
         self.lemmas, self.forms = lemmas, forms  # folded lemmas; a lookup table: form → its lemmas
@@ -259,4 +262,6 @@ class CommonWords:
         words = [
             w for w in re.findall(r"[^\W\d_]+", written) if fold_chars(w.lower()) not in self.FUNCTION_WORDS
         ]
+        if not words:  # function words only ("Vous", "La")
+            return bool(re.search(r"[^\W\d_]", written))
         return len(words) == 1 and self.common(words[0])

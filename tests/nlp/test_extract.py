@@ -590,6 +590,13 @@ def test_the_time_of_the_facts_before_the_time_they_were_found(
          ["casque audio Sony", "casque", "blouson"]),
         ("Ma caméra de surveillance a tout filmé ; le commerce dispose d'une caméra intérieure.", "CAMERA",
          ["caméra de surveillance", "caméra intérieure"]),
+        # a quartier inside a business's name is part of it; a kind at a line's end names nothing
+        ("Tapage au bar Le Zinc de la Plaine ; gérante de la boutique Fleurs de Castellane ; devant "
+         "l'établissement Le Molotov.", "ORG", ["Le Zinc de la Plaine", "Fleurs de Castellane", "Le Molotov"]),
+        ("Agent de sécurité de l'établissement\nSuite : MEC placé en GAV.", "ORG", []),
+        # a call's transcript: the speakers' labels and a pronoun are no names
+        ("Opérateur : Police secours, j'écoute.\nAppelante : Oui bonjour.\nOpérateur : Vous avez une "
+         "description ?\nAppelante : Mme PAOLI Sandra.", "PERSON", ["PAOLI Sandra"]),
     ],
 )  # fmt: skip
 def test_descriptions_names_and_times_of_later_sets(
