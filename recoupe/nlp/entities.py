@@ -202,7 +202,8 @@ _AS_LISTED = {w.lower() + plural for w in lexicon.OBJECTS for plural in ("", "s"
 def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
     """Whether the object word matched at start:end is the thing, not a name, a participle or a verb."""
     written = text[start:end]
-    if written[:1].isupper() and not written.isupper() and " " not in written:
+    # a capital inside a word is a brand's ("AirPods"), not a name's
+    if written[:1].isupper() and not written.isupper() and " " not in written and written[1:].islower():
         before = text[max(0, start - 40) : start].rstrip()
         if AFTER_CIVILITY_RE.search(before):  # "M. Pierre DURAND"
             return False
@@ -216,17 +217,21 @@ def _a_thing(text: str, folded: str, start: int, end: int) -> bool:
         return False
     if written.lower().endswith(("é", "ée", "és", "ées")):
         return written.lower() in _AS_LISTED  # "canapé", "clés" as the lexicon writes them; not "montré"
-    return not (folded[start:end] in VERB_HOMOGRAPHS and VERB_BEFORE_OBJECT_RE.match(folded, end))
+    return not (
+        folded[start:end] in VERB_HOMOGRAPHS
+        and (VERB_BEFORE_OBJECT_RE.match(folded, end) or folded[max(0, start - 3) : start] in ("se ", "s'"))
+    )  # "se montre insultant"
 
 
 # A means of contact, not a thing handed over: "joint par téléphone", "au téléphone"; "joint par" is a verb;
 # paving stones come loose are the street's state ("pavés descellés").
 NOT_A_THING_AROUND = re.compile(
-    r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a |:)|paves? (?=descell|disjoint|souleve))"
+    r"(?<![\w])(?:(?:par|au) telephone|joint (?=par|au |a |:)|paves? (?=descell|disjoint|souleve)"
+    r"|(?<=mur d')enceinte|(?<=cloture d')enceinte|(?<=grillage d')enceinte)"
 )
 OBJECT_ADJECTIVE_RE = re.compile(
     r"\s+(?:usage(?:e|s|es)?|sans fil|brise-vitres?|jetables?|telescopiques?|coupantes?"
-    r"|(?:semi-)?automatiques?|rigides?|electroniques?|tempete|banane)(?![\w])"
+    r"|(?:semi-)?automatiques?|rigides?|electroniques?|tempete|banane|bluetooth|alu)(?![\w])"
 )
 # Where a thing was, not the thing: "la poche de ma veste", "au pied de ma chaise" (folded text before).
 WHERE_IT_WAS_BEFORE = re.compile(

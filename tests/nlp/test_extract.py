@@ -590,6 +590,13 @@ def test_the_time_of_the_facts_before_the_time_they_were_found(
          ["casque audio Sony", "casque", "blouson"]),
         ("Ma caméra de surveillance a tout filmé ; le commerce dispose d'une caméra intérieure.", "CAMERA",
          ["caméra de surveillance", "caméra intérieure"]),
+        # tools, burglars' gear and what completes them; a brand's capital inside a word; an enclosure's wall
+        # and a verb are no things
+        ("Ouverte avec une clé à molette, l'antivol en U coupé avec une pince coupe-boulon, porteur d'un "
+         "jerrican et d'un brise-vitre, ses AirPods, une enceinte bluetooth, la clôture d'enceinte découpée ; il "
+         "se montre insultant.", "OBJECT",
+         ["clé à molette", "antivol en U", "pince coupe-boulon", "jerrican", "brise-vitre", "AirPods",
+          "enceinte bluetooth"]),
         # a quartier inside a business's name is part of it; a kind at a line's end names nothing
         ("Tapage au bar Le Zinc de la Plaine ; gérante de la boutique Fleurs de Castellane ; devant "
          "l'établissement Le Molotov.", "ORG", ["Le Zinc de la Plaine", "Fleurs de Castellane", "Le Molotov"]),
