@@ -167,10 +167,10 @@ def _dated_weekend(text: str, today: date) -> tuple[date, date] | None:
         full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else today.year
         end = date(full_year, month, int(last))
         start = end - timedelta(days=(int(last) - int(first)) % 31 or 1)
-    except ValueError:
+        if not year and start > today:
+            start, end = start.replace(year=start.year - 1), end.replace(year=end.year - 1)
+    except ValueError:  # no such day ("week-end du 30-31 juin", a 29 February a year back)
         return None
-    if not year and start > today:
-        start, end = start.replace(year=start.year - 1), end.replace(year=end.year - 1)
     return start, end
 
 
@@ -202,8 +202,9 @@ def interval(expression: str, reported_at: datetime) -> tuple[datetime, datetime
         return since, since
     if re.search(r"\ba l'instant\b", text):
         return reported, reported
-    if weekend := _dated_weekend(text, today):
-        return _at(weekend[0], 0), _at(weekend[1], 24)
+    if re.search(r"week-?end du \d", text):  # dates it cannot read leave it unknown, not the last week-end
+        weekend = _dated_weekend(text, today)
+        return (_at(weekend[0], 0), _at(weekend[1], 24)) if weekend else None
     if re.search(r"\b(?:week-?end|we|w-e)\b", text):  # the last one begun: Saturday 00:00 to Monday 00:00
         saturday = _last_weekday("samedi", today, allow_today=True)
         if re.search(r"\b(dernier|passe)\b", text) and today - saturday < timedelta(days=2):

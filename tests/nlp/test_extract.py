@@ -682,7 +682,7 @@ def test_scores_on_the_gold_dev_set_hold(extractor: Extractor) -> None:
         ("f", 0.88, 0.92, 0.70, None, 0.94),
         ("g", 0.79, 0.86, 0.78, 0.72, 0.84),
         ("h", 0.85, 0.89, 0.78, 0.74, 0.88),
-        ("i", 0.89, 0.91, 0.74, 0.66, 0.86),
+        ("i", 0.93, 0.94, 0.76, 0.66, 0.86),
     ],
 )
 def test_scores_on_the_held_out_sets_hold(

@@ -91,6 +91,7 @@ def test_as_people_write_them(expression: str, expected: tuple[str, str]) -> Non
 
 def test_unknown_stays_unknown() -> None:
     assert interval("récemment", MONDAY) is None
+    assert interval("le week-end du 30-31 juin", MONDAY) is None  # no such day: not the last week-end
     assert interval("à une date indéterminée", MONDAY) is None
     assert occurrence([], MONDAY) is None
 
